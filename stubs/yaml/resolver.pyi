@@ -1,0 +1,4 @@
+class BaseResolver:
+    DEFAULT_MAPPING_TAG: str
+
+class Resolver(BaseResolver): ...
