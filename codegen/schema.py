@@ -203,9 +203,13 @@ class _Entry:
         if not isinstance(raw, dict):
             raise SpecError(path, label, None, "expected a mapping")
         self.raw = cast("dict[str, object]", raw)
+        # "opcode #2" reads better as "opcode TEXT" once the name is known.
+        name = self.raw.get("name")
+        if " #" in label and isinstance(name, str):
+            self.label = f"{label.split(' #')[0]} {name}"
         for key in self.raw:
             if key not in allowed:
-                raise SpecError(path, label, str(key), "unknown key")
+                raise SpecError(path, self.label, str(key), "unknown key")
 
     def error(self, key: str | None, message: str) -> SpecError:
         return SpecError(self.path, self.label, key, message)
@@ -276,7 +280,6 @@ def load_opcodes(path: Path = SPEC_DIR / "opcodes.yaml") -> list[OpcodeSpec]:
     for index, raw in enumerate(_entries(path, document, "opcodes")):
         entry = _Entry(path, f"opcode #{index + 1}", raw, {"name", "value", "kind", "doc", "ref"})
         name = entry.text("name", CONSTANT)
-        entry.label = f"opcode {name}"
         value = entry.get("value", int)
         if not 0 <= value <= 0xF:
             raise entry.error("value", f"{value} is not a 4-bit opcode")
@@ -311,7 +314,6 @@ def load_close_codes(
     for index, raw in enumerate(_entries(path, document, "codes")):
         entry = _Entry(path, f"code #{index + 1}", raw, keys)
         name = entry.text("name", CONSTANT)
-        entry.label = f"code {name}"
         value = entry.get("value", int)
         if not 1000 <= value <= 2999:
             raise entry.error("value", f"{value} is outside the protocol range 1000-2999")
@@ -334,7 +336,6 @@ def load_close_codes(
     for index, raw in enumerate(_entries(path, document, "ranges")):
         entry = _Entry(path, f"range #{index + 1}", raw, keys)
         name = entry.text("name", CONSTANT)
-        entry.label = f"range {name}"
         first, last = entry.get("first", int), entry.get("last", int)
         if not 3000 <= first <= last <= 4999:
             raise entry.error("last", f"{first}-{last} is not an application range")
@@ -364,7 +365,6 @@ def load_headers(path: Path = SPEC_DIR / "http.yaml") -> list[HeaderSpec]:
     for index, raw in enumerate(_entries(path, document, "headers")):
         entry = _Entry(path, f"header #{index + 1}", raw, {"name", "ref"})
         name = entry.text("name", HEADER_NAME)
-        entry.label = f"header {name}"
         result.append(HeaderSpec(name=name, ref=entry.text("ref")))
     _unique(path, result, lambda h: f"header {h.name}", "name", lambda h: h.name.lower())
     return result
@@ -379,7 +379,6 @@ def load_limits(path: Path = SPEC_DIR / "http.yaml") -> list[LimitSpec]:
     for index, raw in enumerate(_entries(path, document, "limits")):
         entry = _Entry(path, f"limit #{index + 1}", raw, keys)
         name = entry.text("name", CONSTANT)
-        entry.label = f"limit {name}"
         default = entry.get("default", int)
         if default <= 0:
             raise entry.error("default", "must be positive")
@@ -422,6 +421,9 @@ def _load_str_spec(entry: _Entry, field_names: set[str]) -> StrSpec | None:
     raw = entry.raw["str"]
 
     def check(key: str, template: str) -> str:
+        # Templates become f-strings between double quotes.
+        if '"' in template or "\\" in template:
+            raise entry.error(key, "quotes and backslashes are not supported")
         unknown = _template_fields(entry, key, template) - field_names
         if unknown:
             raise entry.error(key, f"placeholder names unknown field {sorted(unknown)[0]!r}")
@@ -497,7 +499,6 @@ def load_exceptions(path: Path = SPEC_DIR / "exceptions.yaml") -> list[Exception
     for index, raw in enumerate(_entries(path, document, "exceptions")):
         entry = _Entry(path, f"exception #{index + 1}", raw, keys)
         name = entry.text("name", CLASS_NAME)
-        entry.label = f"exception {name}"
         if name in known:
             raise entry.error("name", "duplicate value, defined twice")
         parent = entry.text("parent", CLASS_NAME)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import sys
 
 __all__ = ["accept_key", "apply_mask"]
 
@@ -28,6 +27,10 @@ def accept_key(key: str) -> str:
     return base64.b64encode(digest).decode()
 
 
+_MASK_CHUNK_SIZE = 16384
+"""Bytes masked per integer operation; bigger integers outgrow the CPU caches and run slower."""
+
+
 def apply_mask(data: bytes | bytearray | memoryview, mask: bytes | bytearray | memoryview) -> bytes:
     """Mask or unmask ``data`` with the 4-byte ``mask`` (RFC 6455, section 5.3).
 
@@ -39,10 +42,29 @@ def apply_mask(data: bytes | bytearray | memoryview, mask: bytes | bytearray | m
     """
     if len(mask) != 4:
         raise ValueError("mask must contain 4 bytes")
+    mask = bytes(mask)
     length = len(data)
+    if length <= _MASK_CHUNK_SIZE:
+        return _xor_repeated(data, mask, length)
+    # Chunks are a multiple of 4 bytes long, so each one starts in phase with the mask.
+    view = memoryview(data)
+    key = int.from_bytes(mask * (_MASK_CHUNK_SIZE // 4), "little")
+    end = length - length % _MASK_CHUNK_SIZE
+    chunks = [
+        (int.from_bytes(view[start : start + _MASK_CHUNK_SIZE], "little") ^ key).to_bytes(
+            _MASK_CHUNK_SIZE, "little"
+        )
+        for start in range(0, end, _MASK_CHUNK_SIZE)
+    ]
+    chunks.append(_xor_repeated(view[end:], mask, length - end))
+    return b"".join(chunks)
+
+
+def _xor_repeated(data: bytes | bytearray | memoryview, mask: bytes, length: int) -> bytes:
+    """XOR ``length`` bytes of ``data`` with ``mask`` repeated, as one big integer operation."""
     if length == 0:
         return b""
     # One XOR of two big integers runs in C, far faster than a loop over the bytes.
-    repeated = bytes(mask) * (length // 4) + bytes(mask[: length % 4])
-    masked = int.from_bytes(data, sys.byteorder) ^ int.from_bytes(repeated, sys.byteorder)
-    return masked.to_bytes(length, sys.byteorder)
+    repeated = mask * (length // 4) + mask[: length % 4]
+    masked = int.from_bytes(data, "little") ^ int.from_bytes(repeated, "little")
+    return masked.to_bytes(length, "little")
