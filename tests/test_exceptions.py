@@ -97,14 +97,20 @@ EXAMPLES: list[tuple[BaseException, str]] = [
         ConnectionClosedOK(Close(1001, "bye"), Close(1000, ""), False),
         "sent 1000 (OK); then received 1001 (going away) bye",
     ),
-    (InvalidURI("http://x/", "scheme isn't ws or wss"), "http://x/ isn't a valid URI: scheme isn't ws or wss"),
+    (
+        InvalidURI("http://x/", "scheme isn't ws or wss"),
+        "http://x/ isn't a valid URI: scheme isn't ws or wss",
+    ),
     (InvalidProxy("ftp://p", "bad scheme"), "ftp://p isn't a valid proxy: bad scheme"),
     (InvalidProxyStatus(response(407)), "proxy rejected connection: HTTP 407"),
     (InvalidStatus(response(403)), "server rejected WebSocket connection: HTTP 403"),
     (InvalidHeader("Upgrade"), "missing Upgrade header"),
     (InvalidHeader("Upgrade", ""), "empty Upgrade header"),
     (InvalidHeader("Upgrade", "h2c"), "invalid Upgrade header: h2c"),
-    (InvalidHeaderFormat("Connection", "expected token", "a b", 2), "invalid Connection header: expected token at 2 in a b"),
+    (
+        InvalidHeaderFormat("Connection", "expected token", "a b", 2),
+        "invalid Connection header: expected token at 2 in a b",
+    ),
     (InvalidHeaderValue("Sec-WebSocket-Version", "8"), "invalid Sec-WebSocket-Version header: 8"),
     (InvalidOrigin(None), "missing Origin header"),
     (InvalidOrigin("https://evil"), "invalid Origin header: https://evil"),
@@ -123,7 +129,10 @@ EXAMPLES: list[tuple[BaseException, str]] = [
     ),
     (InvalidState("connection is closed"), "connection is closed"),
     (ConcurrencyError("cannot call recv concurrently"), "cannot call recv concurrently"),
-    (InvalidMessage("did not receive a valid HTTP response"), "did not receive a valid HTTP response"),
+    (
+        InvalidMessage("did not receive a valid HTTP response"),
+        "did not receive a valid HTTP response",
+    ),
     (SecurityError("line too long"), "line too long"),
     (InvalidProxyMessage("bad"), "bad"),
     (NegotiationError("no extensions supported"), "no extensions supported"),
@@ -170,9 +179,9 @@ def test_connection_closed_deprecated_code_and_reason() -> None:
     with pytest.warns(DeprecationWarning, match="ConnectionClosed.reason is deprecated"):
         assert closed.reason == "bye"
     lost = ConnectionClosedError(None, None)
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="code is deprecated"):
         assert lost.code == CloseCode.ABNORMAL_CLOSURE
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="reason is deprecated"):
         assert lost.reason == ""
 
 
@@ -199,7 +208,7 @@ def test_payload_too_big_with_a_message_is_deprecated() -> None:
 def test_exceptions_compare_by_identity() -> None:
     first, second = InvalidURI("u", "m"), InvalidURI("u", "m")
     assert first != second
-    assert first == first  # noqa: PLR0124
+    assert first == first
     assert len({first, second}) == 2
 
 

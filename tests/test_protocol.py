@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -73,8 +74,8 @@ def test_defaults() -> None:
     protocol = Protocol(SERVER)
     assert protocol.state is OPEN
     assert protocol.max_size == 2**20
-    assert protocol.logger.name == "websockets.server"  # type: ignore[union-attr]
-    assert Protocol(CLIENT).logger.name == "websockets.client"  # type: ignore[union-attr]
+    assert protocol.logger.name == "websockets.server"
+    assert Protocol(CLIENT).logger.name == "websockets.client"
     assert protocol.close_code is None
     assert protocol.close_reason is None
     assert not protocol.close_expected()
@@ -133,11 +134,12 @@ def test_send_state_errors() -> None:
     protocol = Protocol(SERVER)
     protocol.send_close(1000)
     assert protocol.state is CLOSING
-    for call in (
+    calls: list[Callable[[], None]] = [
         lambda: protocol.send_text(b""),
         lambda: protocol.send_binary(b""),
-        lambda: protocol.send_close(),
-    ):
+        protocol.send_close,
+    ]
+    for call in calls:
         with pytest.raises(InvalidState, match="connection is closing"):
             call()
     # Control frames other than Close remain possible while closing.
@@ -559,7 +561,7 @@ def test_fail_as_client() -> None:
 
 
 def test_unexpected_error_in_an_extension_fails_with_1011(caplog: pytest.LogCaptureFixture) -> None:
-    from websockets.extensions.base import Extension  # noqa: PLC0415
+    from websockets.extensions.base import Extension
 
     class Broken(Extension):
         name = "x-broken"  # type: ignore[assignment]

@@ -8,7 +8,13 @@ import subprocess
 import sys
 
 import websockets.exceptions
-from codegen.schema import load_close_codes, load_exceptions, load_headers, load_limits, load_opcodes
+from codegen.schema import (
+    load_close_codes,
+    load_exceptions,
+    load_headers,
+    load_limits,
+    load_opcodes,
+)
 from websockets import frames, http11
 from websockets.frames import CloseCode, Opcode
 
@@ -16,8 +22,8 @@ from websockets.frames import CloseCode, Opcode
 def test_opcodes() -> None:
     specs = load_opcodes()
     assert {(o.name, o.value) for o in specs} == {(o.name, o.value) for o in Opcode}
-    assert frames.DATA_OPCODES == tuple(Opcode[o.name] for o in specs if o.kind == "data")
-    assert frames.CTRL_OPCODES == tuple(Opcode[o.name] for o in specs if o.kind == "control")
+    assert tuple(Opcode[o.name] for o in specs if o.kind == "data") == frames.DATA_OPCODES
+    assert tuple(Opcode[o.name] for o in specs if o.kind == "control") == frames.CTRL_OPCODES
     for spec in specs:
         assert getattr(frames, f"OP_{spec.name}") is Opcode[spec.name]
 
@@ -25,12 +31,12 @@ def test_opcodes() -> None:
 def test_close_codes() -> None:
     codes, ranges = load_close_codes()
     assert {(c.name, c.value) for c in codes} == {(c.name, c.value) for c in CloseCode}
-    assert frames.EXTERNAL_CLOSE_CODES == {c.value for c in codes if c.on_wire}
-    assert frames.OK_CLOSE_CODES == {c.value for c in codes if c.ok}
-    assert frames.CLOSE_CODE_EXPLANATIONS == {c.value: c.explanation for c in codes}
-    assert frames.APPLICATION_CLOSE_CODE_RANGES == {
+    assert {c.value for c in codes if c.on_wire} == frames.EXTERNAL_CLOSE_CODES
+    assert {c.value for c in codes if c.ok} == frames.OK_CLOSE_CODES
+    assert {c.value: c.explanation for c in codes} == frames.CLOSE_CODE_EXPLANATIONS
+    assert {
         range(r.first, r.last + 1): r.explanation for r in ranges
-    }
+    } == frames.APPLICATION_CLOSE_CODE_RANGES
 
 
 def test_exceptions() -> None:
@@ -45,7 +51,11 @@ def test_exceptions() -> None:
     }
     assert defined == {spec.name for spec in specs}
     assert sorted(module.__all__) == sorted(defined)
-    builtins = {"Exception": Exception, "AssertionError": AssertionError, "RuntimeError": RuntimeError}
+    builtins = {
+        "Exception": Exception,
+        "AssertionError": AssertionError,
+        "RuntimeError": RuntimeError,
+    }
     for spec in specs:
         cls = getattr(module, spec.name)
         parent = builtins.get(spec.parent) or getattr(module, spec.parent)

@@ -23,13 +23,18 @@ from .exceptions import (
     PayloadTooBig,
     ProtocolError,
 )
-from .frames import OK_CLOSE_CODES, Close, CloseCode, Frame, Opcode, apply_mask
+from .frames import OK_CLOSE_CODES, Close, CloseCode, Frame, Opcode
 from .http11 import Request, Response
 from .streams import StreamReader
 from .typing import LoggerLike
 
 if TYPE_CHECKING:
     from .extensions.base import Extension
+
+try:
+    from .speedups import apply_mask
+except ImportError:  # the C accelerator is optional
+    from .utils import apply_mask
 
 __all__ = ["SEND_EOF", "Protocol", "Side", "State"]
 

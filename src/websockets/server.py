@@ -46,7 +46,7 @@ from .http11 import (
     Response,
 )
 from .protocol import CONNECTING, OPEN, SERVER, Protocol, State
-from .typing import LoggerLike, Origin, StatusLike, Subprotocol
+from .typing import ExtensionName, ExtensionParameter, LoggerLike, Origin, StatusLike, Subprotocol
 from .utils import accept_key
 
 __all__ = ["ServerProtocol"]
@@ -227,7 +227,7 @@ class ServerProtocol(Protocol):
 
         """
         accepted: list[Extension] = []
-        responses: list[tuple[str, list[tuple[str, str | None]]]] = []
+        responses: list[tuple[ExtensionName, list[ExtensionParameter]]] = []
         values = headers.get_all(SEC_WEBSOCKET_EXTENSIONS)
         if not values or not self.available_extensions:
             return None, accepted

@@ -60,7 +60,9 @@ def test_missing_key(tmp_path: Path) -> None:
 def test_duplicate_value(tmp_path: Path) -> None:
     text = "opcodes:\n" + OPCODE + OPCODE.replace("TEXT", "TEXT2")
     exc = error(tmp_path, load_opcodes, text)
-    assert str(exc) == "spec.yaml: opcode TEXT2, key 'value': duplicate value 1, also in opcode TEXT"
+    assert (
+        str(exc) == "spec.yaml: opcode TEXT2, key 'value': duplicate value 1, also in opcode TEXT"
+    )
 
 
 def test_duplicate_yaml_key(tmp_path: Path) -> None:
@@ -80,7 +82,9 @@ def test_bool_is_not_an_int(tmp_path: Path) -> None:
 
 
 def test_control_opcode_range(tmp_path: Path) -> None:
-    exc = error(tmp_path, load_opcodes, "opcodes:\n" + OPCODE.replace("kind: data", "kind: control"))
+    exc = error(
+        tmp_path, load_opcodes, "opcodes:\n" + OPCODE.replace("kind: data", "kind: control")
+    )
     assert str(exc) == "spec.yaml: opcode TEXT, key 'kind': opcode 0x1 cannot be a control opcode"
 
 
@@ -114,13 +118,19 @@ def test_close_code_range_checks(tmp_path: Path) -> None:
     exc = error(tmp_path, load_close_codes, CODE + "ranges:\n" + overlapping)
     assert str(exc) == "spec.yaml: range OTHER, key 'first': overlaps PRIVATE_USE"
     exc = error(tmp_path, load_close_codes, CODE + "ranges:\n" + RANGE.replace("4999", "5000"))
-    assert str(exc) == "spec.yaml: range PRIVATE_USE, key 'last': 4000-5000 is not an application range"
+    assert (
+        str(exc)
+        == "spec.yaml: range PRIVATE_USE, key 'last': 4000-5000 is not an application range"
+    )
 
 
 def test_header_and_limit_checks(tmp_path: Path) -> None:
     headers = "headers:\n  - {name: Host, ref: r}\n  - {name: host, ref: r}\nlimits: []\n"
     exc = error(tmp_path, load_headers, headers)
-    assert str(exc) == "spec.yaml: header host, key 'name': duplicate value 'host', also in header Host"
+    assert (
+        str(exc)
+        == "spec.yaml: header host, key 'name': duplicate value 'host', also in header Host"
+    )
     limits = "limits:\n  - {name: MAX, default: 0, env: WEBSOCKETS_MAX, doc: d, ref: r}\n"
     exc = error(tmp_path, load_limits, limits)
     assert str(exc) == "spec.yaml: limit MAX, key 'default': must be positive"
@@ -150,7 +160,9 @@ def test_unknown_placeholder(tmp_path: Path) -> None:
         " fields: [{name: uri, type: str}], str: 'bad {url}'}\n"
     )
     exc = error(tmp_path, load_exceptions, text)
-    assert str(exc) == "spec.yaml: exception Child, key 'str': placeholder names unknown field 'url'"
+    assert (
+        str(exc) == "spec.yaml: exception Child, key 'str': placeholder names unknown field 'url'"
+    )
 
 
 @pytest.mark.parametrize(
@@ -171,7 +183,7 @@ def test_unknown_placeholder(tmp_path: Path) -> None:
         ("str: '{a!r}', fields: [{name: a, type: str}]", "conversion !r is not supported"),
         ("str: '{a', fields: [{name: a, type: str}]", "invalid template '{a'"),
         ("str: '{0}', fields: [{name: a, type: str}]", "placeholder {0} is not a name"),
-        ('str: ''a "b"''', "quotes and backslashes are not supported"),
+        ('str: a "b"', "quotes and backslashes are not supported"),
         (
             "str: {default: x, when_none: {field: b, template: y}}, fields: [{name: a, type: str}]",
             "key 'str.when_none.field': unknown field 'b'",
