@@ -10,7 +10,7 @@ COG_FILES = $(shell grep -rl --include='*.py' -e '\[\[\[cog' src)
 
 .PHONY: install run test check regen bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py src/websockets/speedups.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -29,7 +29,7 @@ check: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pyright
-	$(BIN)/pyright --verifytypes websockets --ignoreexternal
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pyright --verifytypes websockets --ignoreexternal
 
 ## test: the gates, then the tests with branch coverage
 test: check
@@ -47,3 +47,4 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .mypy_cache .pytest_cache .ruff_cache .coverage
+	rm -f src/websockets/*.so

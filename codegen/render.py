@@ -209,7 +209,8 @@ def _exception_class(spec: ExceptionSpec) -> list[str]:
     if spec.behaviour is not None:
         bases.insert(0, spec.behaviour)
     own_fields = spec.fields if spec.init == "generated" else ()
-    lines = ["@attrs.define"] if own_fields else []
+    # eq=False: exceptions compare and hash by identity, which type checkers then know.
+    lines = ["@attrs.define(eq=False)"] if own_fields else []
     lines.append(f"class {spec.name}({', '.join(bases)}):")
     lines.extend(docstring(spec.doc, INDENT, spec.details))
     if own_fields:

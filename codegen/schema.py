@@ -293,7 +293,7 @@ def load_opcodes(path: Path = SPEC_DIR / "opcodes.yaml") -> list[OpcodeSpec]:
             OpcodeSpec(
                 name=name,
                 value=value,
-                kind=cast('Literal["data", "control"]', kind),
+                kind="data" if kind == "data" else "control",
                 doc=entry.text("doc"),
                 ref=entry.text("ref"),
             )
@@ -451,11 +451,11 @@ def _load_str_spec(entry: _Entry, field_names: set[str]) -> StrSpec | None:
 def _load_fields(entry: _Entry) -> tuple[FieldSpec, ...]:
     if "fields" not in entry.raw:
         return ()
-    raw_fields = entry.get("fields", list)
+    raw_fields = cast("list[object]", entry.get("fields", list))
     if not raw_fields:
         raise entry.error("fields", "must not be empty when present")
     fields: list[FieldSpec] = []
-    for index, raw in enumerate(cast("list[object]", raw_fields)):
+    for index, raw in enumerate(raw_fields):
         field = _Entry(entry.path, entry.label, raw, {"name", "type", "default"})
         name = field.text("name", IDENTIFIER)
         if keyword.iskeyword(name):
@@ -540,7 +540,7 @@ def load_exceptions(path: Path = SPEC_DIR / "exceptions.yaml") -> list[Exception
             fields=fields,
             str_spec=str_spec,
             behaviour=behaviour,
-            init=cast('Literal["generated", "behaviour"]', init),
+            init="generated" if init == "generated" else "behaviour",
         )
         known[name] = spec
         result.append(spec)

@@ -22,20 +22,21 @@ from websockets.uri import parse_uri
 
 def transfer(source: Protocol, target: Protocol, arrow: str) -> list[Request | Response | Frame]:
     """Hand the bytes that ``source`` wants to send to ``target``; show and return events."""
+    events: list[Request | Response | Frame] = []
     for data in source.data_to_send():
         if data == SEND_EOF:
             print(f"  {arrow} [end of stream]")
             target.receive_eof()
-        else:
-            target.receive_data(data)
-    events = target.events_received()
-    for event in events:
-        if isinstance(event, Request):
-            print(f"  {arrow} HTTP request GET {event.path}")
-        elif isinstance(event, Response):
-            print(f"  {arrow} HTTP response {event.status_code} {event.reason_phrase}")
-        else:
-            print(f"  {arrow} {event}")
+            continue
+        target.receive_data(data)
+        for event in target.events_received():
+            if isinstance(event, Request):
+                print(f"  {arrow} HTTP request GET {event.path}")
+            elif isinstance(event, Response):
+                print(f"  {arrow} HTTP response {event.status_code} {event.reason_phrase}")
+            else:
+                print(f"  {arrow} {event}")
+            events.append(event)
     return events
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
 from collections.abc import Sequence
 
 import pytest
@@ -53,7 +55,10 @@ def parse(
 
 @pytest.fixture
 def fixed_mask(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(os, "urandom", lambda size: MASK[:size])
+    def urandom(size: int) -> bytes:
+        return MASK[:size]
+
+    monkeypatch.setattr(os, "urandom", urandom)
 
 
 # RFC 6455, section 5.7, "Examples".
@@ -257,3 +262,29 @@ def test_close_codes_that_may_not_be_sent(code: int) -> None:
 @pytest.mark.parametrize("code", [1000, 1001, 1002, 1003, 1007, 1011, 1014, 3000, 4999])
 def test_close_codes_that_may_be_sent(code: int) -> None:
     assert Close.parse(Close(code, "").serialize()) == Close(code, "")
+
+
+def test_pure_python_fallback_without_the_accelerator() -> None:
+    code = (
+        "import sys; sys.modules['websockets.speedups'] = None\n"
+        "import websockets.frames, websockets.protocol, websockets.utils\n"
+        "assert websockets.frames.apply_mask is websockets.utils.apply_mask\n"
+        "assert websockets.protocol.apply_mask is websockets.utils.apply_mask\n"
+        "from websockets.frames import Frame, Opcode\n"
+        "assert Frame(Opcode.TEXT, b'x').serialize(mask=True)[:2] == b'\\x81\\x81'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
+
+
+def test_max_log_size_from_the_environment() -> None:
+    code = "from websockets.frames import Frame; print(Frame.MAX_LOG_SIZE)"
+    env = {**os.environ, "WEBSOCKETS_MAX_LOG_SIZE": "12"}
+    output = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    assert output.stdout.strip() == "12"

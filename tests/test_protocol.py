@@ -562,9 +562,10 @@ def test_fail_as_client() -> None:
 
 def test_unexpected_error_in_an_extension_fails_with_1011(caplog: pytest.LogCaptureFixture) -> None:
     from websockets.extensions.base import Extension
+    from websockets.typing import ExtensionName
 
     class Broken(Extension):
-        name = "x-broken"  # type: ignore[assignment]
+        name = ExtensionName("x-broken")
 
         def decode(self, frame: Frame, *, max_size: int | None = None) -> Frame:
             raise RuntimeError("boom")
@@ -602,3 +603,39 @@ def test_debug_logs(caplog: pytest.LogCaptureFixture) -> None:
         "< EOF",
         "= connection is CLOSED",
     ]
+
+
+def test_bare_protocol_in_connecting_state_reads_frames() -> None:
+    protocol = Protocol(SERVER, state=State.CONNECTING)
+    protocol.receive_data(client_frame(Frame(OP_TEXT, b"x")))
+    assert protocol.events_received() == [Frame(OP_TEXT, b"x")]
+
+
+def test_empty_chunks_in_the_middle_of_a_text_frame() -> None:
+    protocol = Protocol(SERVER)
+    data = client_frame(Frame(OP_TEXT, b"hello"))
+    protocol.receive_data(data[:8])
+    protocol.receive_data(b"")
+    protocol.receive_data(data[8:])
+    assert protocol.events_received() == [Frame(OP_TEXT, b"hello")]
+
+
+def test_reserved_bit_left_by_extensions_fails_with_1002() -> None:
+    from websockets.extensions.base import Extension
+    from websockets.typing import ExtensionName
+
+    class Inert(Extension):
+        name = ExtensionName("x-inert")
+
+        def decode(self, frame: Frame, *, max_size: int | None = None) -> Frame:
+            return frame
+
+        def encode(self, frame: Frame) -> Frame:
+            return frame
+
+    protocol = Protocol(SERVER)
+    protocol.extensions = [Inert()]
+    protocol.receive_data(client_frame(Frame(OP_TEXT, b"x")))
+    protocol.receive_data(Frame(OP_TEXT, b"x", rsv2=True).encoded(True))
+    assert len(protocol.events_received()) == 1
+    assert_failed(protocol, 1002, "reserved bits must be 0")

@@ -15,7 +15,7 @@ from codegen.schema import (
     load_limits,
     load_opcodes,
 )
-from websockets import frames, http11
+from websockets import frames, headers, http11
 from websockets.frames import CloseCode, Opcode
 
 
@@ -71,7 +71,7 @@ def test_exceptions() -> None:
 
 def test_headers() -> None:
     for spec in load_headers():
-        assert getattr(http11, spec.constant) == spec.name
+        assert getattr(headers, spec.constant) == spec.name
 
 
 def test_limits_and_their_environment_overrides() -> None:

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import version
 from .imports import lazy_import
-from .version import version as __version__  # noqa: F401  (public, outside __all__)
+
+__version__ = version.version
+"""The version of this package."""
 
 __all__ = [
+    "ClientProtocol",
     "Close",
     "CloseCode",
     "ConcurrencyError",
@@ -23,6 +27,9 @@ __all__ = [
     "DuplicateParameter",
     "ExtensionName",
     "ExtensionParameter",
+    "Frame",
+    "Headers",
+    "HeadersLike",
     "InvalidHandshake",
     "InvalidHeader",
     "InvalidHeaderFormat",
@@ -39,13 +46,20 @@ __all__ = [
     "InvalidURI",
     "InvalidUpgrade",
     "LoggerLike",
+    "MultipleValuesError",
     "NegotiationError",
     "Opcode",
     "Origin",
     "PayloadTooBig",
+    "Protocol",
     "ProtocolError",
     "ProxyError",
+    "Request",
+    "Response",
     "SecurityError",
+    "ServerProtocol",
+    "Side",
+    "State",
     "StatusLike",
     "Subprotocol",
     "WebSocketException",
@@ -53,6 +67,8 @@ __all__ = [
 
 # Type checkers and IDEs see plain imports; at runtime the same names resolve lazily.
 if TYPE_CHECKING:
+    from .client import ClientProtocol
+    from .datastructures import Headers, HeadersLike, MultipleValuesError
     from .exceptions import (
         ConcurrencyError,
         ConnectionClosed,
@@ -81,7 +97,10 @@ if TYPE_CHECKING:
         SecurityError,
         WebSocketException,
     )
-    from .frames import Close, CloseCode, Opcode
+    from .frames import Close, CloseCode, Frame, Opcode
+    from .http11 import Request, Response
+    from .protocol import Protocol, Side, State
+    from .server import ServerProtocol
     from .typing import (
         Data,
         ExtensionName,
@@ -95,49 +114,52 @@ else:
     lazy_import(
         globals(),
         aliases={
-            **dict.fromkeys(
-                [
-                    "ConcurrencyError",
-                    "ConnectionClosed",
-                    "ConnectionClosedError",
-                    "ConnectionClosedOK",
-                    "DuplicateParameter",
-                    "InvalidHandshake",
-                    "InvalidHeader",
-                    "InvalidHeaderFormat",
-                    "InvalidHeaderValue",
-                    "InvalidMessage",
-                    "InvalidOrigin",
-                    "InvalidParameterName",
-                    "InvalidParameterValue",
-                    "InvalidProxy",
-                    "InvalidProxyMessage",
-                    "InvalidProxyStatus",
-                    "InvalidState",
-                    "InvalidStatus",
-                    "InvalidURI",
-                    "InvalidUpgrade",
-                    "NegotiationError",
-                    "PayloadTooBig",
-                    "ProtocolError",
-                    "ProxyError",
-                    "SecurityError",
-                    "WebSocketException",
-                ],
-                ".exceptions",
-            ),
-            **dict.fromkeys(["Close", "CloseCode", "Opcode"], ".frames"),
-            **dict.fromkeys(
-                [
-                    "Data",
-                    "ExtensionName",
-                    "ExtensionParameter",
-                    "LoggerLike",
-                    "Origin",
-                    "StatusLike",
-                    "Subprotocol",
-                ],
-                ".typing",
-            ),
+            "ClientProtocol": ".client",
+            "Headers": ".datastructures",
+            "HeadersLike": ".datastructures",
+            "MultipleValuesError": ".datastructures",
+            "ConcurrencyError": ".exceptions",
+            "ConnectionClosed": ".exceptions",
+            "ConnectionClosedError": ".exceptions",
+            "ConnectionClosedOK": ".exceptions",
+            "DuplicateParameter": ".exceptions",
+            "InvalidHandshake": ".exceptions",
+            "InvalidHeader": ".exceptions",
+            "InvalidHeaderFormat": ".exceptions",
+            "InvalidHeaderValue": ".exceptions",
+            "InvalidMessage": ".exceptions",
+            "InvalidOrigin": ".exceptions",
+            "InvalidParameterName": ".exceptions",
+            "InvalidParameterValue": ".exceptions",
+            "InvalidProxy": ".exceptions",
+            "InvalidProxyMessage": ".exceptions",
+            "InvalidProxyStatus": ".exceptions",
+            "InvalidState": ".exceptions",
+            "InvalidStatus": ".exceptions",
+            "InvalidURI": ".exceptions",
+            "InvalidUpgrade": ".exceptions",
+            "NegotiationError": ".exceptions",
+            "PayloadTooBig": ".exceptions",
+            "ProtocolError": ".exceptions",
+            "ProxyError": ".exceptions",
+            "SecurityError": ".exceptions",
+            "WebSocketException": ".exceptions",
+            "Close": ".frames",
+            "CloseCode": ".frames",
+            "Frame": ".frames",
+            "Opcode": ".frames",
+            "Request": ".http11",
+            "Response": ".http11",
+            "Protocol": ".protocol",
+            "Side": ".protocol",
+            "State": ".protocol",
+            "ServerProtocol": ".server",
+            "Data": ".typing",
+            "ExtensionName": ".typing",
+            "ExtensionParameter": ".typing",
+            "LoggerLike": ".typing",
+            "Origin": ".typing",
+            "StatusLike": ".typing",
+            "Subprotocol": ".typing",
         },
     )

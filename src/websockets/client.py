@@ -20,16 +20,6 @@ from .exceptions import (
 )
 from .extensions.base import ClientExtensionFactory, Extension
 from .headers import (
-    build_authorization_basic,
-    build_extension,
-    build_host,
-    build_subprotocol,
-    parse_connection,
-    parse_extension,
-    parse_subprotocol,
-    parse_upgrade,
-)
-from .http11 import (
     AUTHORIZATION,
     CONNECTION,
     HOST,
@@ -40,9 +30,16 @@ from .http11 import (
     SEC_WEBSOCKET_PROTOCOL,
     SEC_WEBSOCKET_VERSION,
     UPGRADE,
-    Request,
-    Response,
+    build_authorization_basic,
+    build_extension,
+    build_host,
+    build_subprotocol,
+    parse_connection,
+    parse_extension,
+    parse_subprotocol,
+    parse_upgrade,
 )
+from .http11 import Request, Response
 from .protocol import CLIENT, CONNECTING, OPEN, Protocol, State
 from .typing import LoggerLike, Origin, Subprotocol
 from .uri import WebSocketURI
@@ -80,7 +77,7 @@ class ClientProtocol(Protocol):
         self.origin = origin
         self.available_extensions = extensions
         self.available_subprotocols = subprotocols
-        self.key = generate_key()
+        self.key: str = generate_key()
         self.subprotocol: Subprotocol | None = None
         """Subprotocol agreed during the opening handshake, if any."""
         super().__init__(CLIENT, state=state, max_size=max_size, logger=logger)
@@ -140,7 +137,7 @@ class ClientProtocol(Protocol):
             raise InvalidHeader(SEC_WEBSOCKET_ACCEPT, "multiple values") from exc
         if accept != accept_key(self.key):
             raise InvalidHeaderValue(SEC_WEBSOCKET_ACCEPT, accept)
-        self.extensions = self.process_extensions(headers)
+        self.extensions: list[Extension] = self.process_extensions(headers)
         self.subprotocol = self.process_subprotocol(headers)
 
     def process_extensions(self, headers: Headers) -> list[Extension]:
@@ -198,12 +195,15 @@ class ClientProtocol(Protocol):
                 reader.read_line, reader.read_exact, reader.read_to_eof
             )
         except Exception as exc:
-            self.handshake_exc = InvalidMessage("did not receive a valid HTTP response")
-            self.handshake_exc.__cause__ = exc
-            self.send_eof()
-            self._discard()
-            yield
-            return
+            invalid = InvalidMessage("did not receive a valid HTTP response")
+            invalid.__cause__ = exc
+            self._handshake_failed(invalid)
+        else:
+            self._receive_response(response)
+        # The mode changed: receive_data won't resume this generator again.
+        yield
+
+    def _receive_response(self, response: Response) -> None:
         if self.debug:
             self.logger.debug("< HTTP/1.1 %d %s", response.status_code, response.reason_phrase)
             for name, value in response.headers.raw_items():
@@ -213,17 +213,13 @@ class ClientProtocol(Protocol):
         try:
             self.process_response(response)
         except InvalidHandshake as exc:
-            response._exception = exc
+            response._exception = exc  # pyright: ignore[reportPrivateUsage]  # the API's field
             self.events.append(response)
-            self.handshake_exc = exc
-            self.send_eof()
-            self._discard()
-            yield
-            return
-        self.events.append(response)
-        self.state = OPEN
-        self._start_frames()
-        yield
+            self._handshake_failed(exc)
+        else:
+            self.events.append(response)
+            self.state = OPEN
+            self._start_frames()
 
 
 # Reconnection delays, in seconds, for clients that reconnect automatically.

@@ -199,7 +199,7 @@ class WebSocketException(Exception):
     """Base class for all exceptions defined by websockets."""
 
 
-@attrs.define
+@attrs.define(eq=False)
 class ConnectionClosed(_ConnectionClosedBehaviour, WebSocketException):
     """Raised when trying to interact with a closed connection.
 
@@ -226,7 +226,7 @@ class ConnectionClosedError(ConnectionClosed):
     """
 
 
-@attrs.define
+@attrs.define(eq=False)
 class InvalidURI(WebSocketException):
     """Raised when connecting to a URI that isn't a valid WebSocket URI."""
 
@@ -237,7 +237,7 @@ class InvalidURI(WebSocketException):
         return f"{self.uri} isn't a valid URI: {self.msg}"
 
 
-@attrs.define
+@attrs.define(eq=False)
 class InvalidProxy(WebSocketException):
     """Raised when connecting via a proxy that isn't valid."""
 
@@ -267,7 +267,7 @@ class InvalidProxyMessage(ProxyError):
     """Raised when an HTTP proxy response is malformed."""
 
 
-@attrs.define
+@attrs.define(eq=False)
 class InvalidProxyStatus(ProxyError):
     """Raised when an HTTP proxy rejects the connection."""
 
@@ -284,7 +284,7 @@ class InvalidMessage(InvalidHandshake):
     """
 
 
-@attrs.define
+@attrs.define(eq=False)
 class InvalidStatus(InvalidHandshake):
     """Raised when a handshake response rejects the WebSocket upgrade."""
 
@@ -294,7 +294,7 @@ class InvalidStatus(InvalidHandshake):
         return f"server rejected WebSocket connection: HTTP {self.response.status_code:d}"
 
 
-@attrs.define
+@attrs.define(eq=False)
 class InvalidHeader(InvalidHandshake):
     """Raised when an HTTP header doesn't have a valid format or value."""
 
@@ -335,7 +335,7 @@ class NegotiationError(InvalidHandshake):
     """Raised when negotiating an extension or a subprotocol fails."""
 
 
-@attrs.define
+@attrs.define(eq=False)
 class DuplicateParameter(NegotiationError):
     """Raised when a parameter name is repeated in an extension header."""
 
@@ -345,7 +345,7 @@ class DuplicateParameter(NegotiationError):
         return f"duplicate parameter: {self.name}"
 
 
-@attrs.define
+@attrs.define(eq=False)
 class InvalidParameterName(NegotiationError):
     """Raised when a parameter name in an extension header is invalid."""
 
@@ -355,7 +355,7 @@ class InvalidParameterName(NegotiationError):
         return f"invalid parameter name: {self.name}"
 
 
-@attrs.define
+@attrs.define(eq=False)
 class InvalidParameterValue(NegotiationError):
     """Raised when a parameter value in an extension header is invalid."""
 

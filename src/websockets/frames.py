@@ -268,13 +268,6 @@ _OPCODES: dict[int, Opcode] = {opcode.value: opcode for opcode in Opcode}
 _TEXTUAL = (Opcode.TEXT, Opcode.PING, Opcode.PONG, Opcode.CONT)
 
 
-def _log_size() -> int:
-    try:
-        return int(os.environ.get("WEBSOCKETS_MAX_LOG_SIZE", "75"))
-    except ValueError:
-        return 75
-
-
 @dataclasses.dataclass(slots=True)
 class Frame:
     """A WebSocket frame (RFC 6455, section 5.2).
@@ -302,7 +295,7 @@ class Frame:
     rsv3: bool = False
     """RSV3 bit: reserved for extensions."""
 
-    MAX_LOG_SIZE: ClassVar[int] = _log_size()
+    MAX_LOG_SIZE: ClassVar[int] = int(os.environ.get("WEBSOCKETS_MAX_LOG_SIZE", "75"))
     """Maximum number of characters of payload shown by ``str(frame)``.
 
     Set from the WEBSOCKETS_MAX_LOG_SIZE environment variable; 75 by default.

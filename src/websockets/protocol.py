@@ -124,6 +124,9 @@ class Protocol:
 
     """
 
+    extensions: list[Extension]
+    handshake_exc: Exception | None
+
     def __init__(
         self,
         side: Side,
@@ -141,7 +144,7 @@ class Protocol:
         """Logger for this connection."""
 
         # Checking once is much cheaper than formatting debug messages for nothing.
-        self.debug = logger.isEnabledFor(logging.DEBUG)
+        self.debug: bool = logger.isEnabledFor(logging.DEBUG)
 
         self.side = side
         self.max_size = max_size
@@ -149,10 +152,10 @@ class Protocol:
         if self.debug:
             self.logger.debug("= connection is %s", state.name)
 
-        self.extensions: list[Extension] = []
+        self.extensions = []
         """Extensions negotiated during the opening handshake, in order."""
 
-        self.handshake_exc: Exception | None = None
+        self.handshake_exc = None
         """Why the opening handshake failed, if it did."""
 
         self.close_rcvd: Close | None = None
@@ -161,12 +164,12 @@ class Protocol:
         # The error that made the parser fail the connection, chained to close_exc.
         self.parser_exc: Exception | None = None
 
-        self.reader = StreamReader()
+        self.reader: StreamReader = StreamReader()
         self.events: list[Event] = []
         self.writes: list[bytes] = []
-        self.eof_sent = False
+        self.eof_sent: bool = False
 
-        self.expect_continuation_frame = False  # for sending
+        self.expect_continuation_frame: bool = False  # for sending
         self.cur_size: int | None = None  # size of the message being received, if fragmented
         self._text_message = False  # whether the message being received is text
         self._utf8: codecs.IncrementalDecoder | None = None
@@ -428,9 +431,15 @@ class Protocol:
     # -- Internals shared with the client and server -----------------------------------
 
     def parse(self) -> Generator[None]:
-        """Parse the opening handshake; the client and the server define it."""
+        """Parse the opening handshake, driven by :meth:`receive_data`.
+
+        :class:`~websockets.client.ClientProtocol` and
+        :class:`~websockets.server.ServerProtocol` parse the HTTP messages of the
+        handshake here. A bare :class:`Protocol` has no handshake: it reads frames.
+
+        """
+        self._start_frames()
         yield
-        raise NotImplementedError("only ClientProtocol and ServerProtocol parse handshakes")
 
     def send_frame(self, frame: Frame) -> None:
         """Queue a frame for sending, after the extensions encode it."""
@@ -453,6 +462,12 @@ class Protocol:
     def _check_open_or_closing(self) -> None:
         if self._state is not OPEN and self._state is not CLOSING:
             raise InvalidState(f"connection is {self._state.name.lower()}")
+
+    def _handshake_failed(self, exc: Exception) -> None:
+        """Record why the handshake failed and close the TCP connection."""
+        self.handshake_exc = exc
+        self.send_eof()
+        self._discard()
 
     def _start_frames(self) -> None:
         """Switch from the handshake to frames, parsing any bytes already received."""

@@ -24,13 +24,6 @@ from .exceptions import (
 )
 from .extensions.base import Extension, ServerExtensionFactory
 from .headers import (
-    build_extension,
-    parse_connection,
-    parse_extension,
-    parse_subprotocol,
-    parse_upgrade,
-)
-from .http11 import (
     CONNECTION,
     CONTENT_LENGTH,
     CONTENT_TYPE,
@@ -42,9 +35,13 @@ from .http11 import (
     SEC_WEBSOCKET_PROTOCOL,
     SEC_WEBSOCKET_VERSION,
     UPGRADE,
-    Request,
-    Response,
+    build_extension,
+    parse_connection,
+    parse_extension,
+    parse_subprotocol,
+    parse_upgrade,
 )
+from .http11 import Request, Response
 from .protocol import CONNECTING, OPEN, SERVER, Protocol, State
 from .typing import ExtensionName, ExtensionParameter, LoggerLike, Origin, StatusLike, Subprotocol
 from .utils import accept_key
@@ -123,7 +120,7 @@ class ServerProtocol(Protocol):
         except Exception as exc:
             # Most likely a bug in a select_subprotocol function: log it in full, but
             # show the client nothing of the server's internals.
-            request._exception = exc
+            request._exception = exc  # pyright: ignore[reportPrivateUsage]  # the API's field
             self.handshake_exc = exc
             self.logger.error("opening handshake failed", exc_info=True)
             return self.reject(
@@ -142,8 +139,8 @@ class ServerProtocol(Protocol):
         return Response(101, "Switching Protocols", headers)
 
     def _refuse(self, request: Request, exc: InvalidHandshake, status: http.HTTPStatus) -> Response:
-        request._exception = exc
-        self.handshake_exc = exc
+        request._exception = exc  # pyright: ignore[reportPrivateUsage]  # the API's field
+        self.handshake_exc: Exception | None = exc
         if self.debug:
             self.logger.debug("! invalid handshake request", exc_info=True)
         # Spell out the whole chain of causes: it's what a developer needs to fix the client.
@@ -189,7 +186,8 @@ class ServerProtocol(Protocol):
         if version != "13":
             raise InvalidHeaderValue(SEC_WEBSOCKET_VERSION, version)
         self.origin = self.process_origin(headers)
-        extensions_value, self.extensions = self.process_extensions(headers)
+        extensions_value, extensions = self.process_extensions(headers)
+        self.extensions: list[Extension] = extensions
         protocol_value = self.subprotocol = self.process_subprotocol(headers)
         return accept_key(key), extensions_value, protocol_value
 
@@ -203,8 +201,8 @@ class ServerProtocol(Protocol):
         """
         try:
             value = headers.get(ORIGIN)
-        except MultipleValuesError as exc:
-            raise InvalidHeader(ORIGIN, "multiple values") from exc
+        except MultipleValuesError:
+            raise InvalidHeader(ORIGIN, "multiple values") from None
         origin = None if value is None else Origin(value)
         if self.origins is None:
             return origin
@@ -322,29 +320,29 @@ class ServerProtocol(Protocol):
         try:
             request = yield from Request.parse(self.reader.read_line)
         except Exception as exc:
-            self.handshake_exc = InvalidMessage("did not receive a valid HTTP request")
-            self.handshake_exc.__cause__ = exc
-            self.send_eof()
-            self._discard()
-            yield
-            return
-        if self.debug:
-            self.logger.debug("< GET %s HTTP/1.1", request.path)
-            for name, value in request.headers.raw_items():
-                self.logger.debug("< %s: %s", name, value)
-        self.events.append(request)
-        self._hold()
+            invalid = InvalidMessage("did not receive a valid HTTP request")
+            invalid.__cause__ = exc
+            self._handshake_failed(invalid)
+        else:
+            if self.debug:
+                self.logger.debug("< GET %s HTTP/1.1", request.path)
+                for name, value in request.headers.raw_items():
+                    self.logger.debug("< %s: %s", name, value)
+            self.events.append(request)
+            self._hold()
+        # The mode changed: receive_data won't resume this generator again.
         yield
 
 
 def _single(headers: Headers, name: str) -> str:
     """Return the only value of a required header."""
+    # The lookup errors say nothing more than the message: don't chain them.
     try:
         return headers[name]
-    except KeyError as exc:
-        raise InvalidHeader(name) from exc
-    except MultipleValuesError as exc:
-        raise InvalidHeader(name, "multiple values") from exc
+    except KeyError:
+        raise InvalidHeader(name) from None
+    except MultipleValuesError:
+        raise InvalidHeader(name, "multiple values") from None
 
 
 def __getattr__(name: str) -> Any:

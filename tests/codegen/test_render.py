@@ -73,7 +73,7 @@ def test_render_exception_variants() -> None:
         init="generated",
     )
     text = render_exceptions([spec])
-    assert "@attrs.define\nclass Custom(_Helper, Exception, RuntimeError):" in text
+    assert "@attrs.define(eq=False)\nclass Custom(_Helper, Exception, RuntimeError):" in text
     assert '    text: str = "x"' in text
     assert '        if self.text is None:\n            return f"code {self.code}"' in text
     assert '        if self.text == "":\n            return "empty"' in text

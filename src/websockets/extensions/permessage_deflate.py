@@ -83,7 +83,7 @@ class PerMessageDeflate(Extension):
         """Base-2 log of the LZ77 window of the peer's compressor."""
         self.local_max_window_bits = local_max_window_bits
         """Base-2 log of the LZ77 window of this side's compressor."""
-        self.compress_settings = _check_compress_settings(compress_settings)
+        self.compress_settings: dict[str, Any] = _check_compress_settings(compress_settings)
         """Keyword arguments for this side's compressor."""
 
         # Negative wbits: raw DEFLATE, without zlib's header and checksum.
@@ -243,7 +243,7 @@ class ClientPerMessageDeflateFactory(ClientExtensionFactory):
         """Largest window the server may use, if limited."""
         self.client_max_window_bits = client_max_window_bits
         """Largest window this side will use; True if the server may choose any."""
-        self.compress_settings = _check_compress_settings(compress_settings)
+        self.compress_settings: dict[str, Any] = _check_compress_settings(compress_settings)
         """Keyword arguments for this side's compressor."""
 
     def get_request_params(self) -> list[ExtensionParameter]:
@@ -358,7 +358,7 @@ class ServerPerMessageDeflateFactory(ServerExtensionFactory):
         """Largest window this side will use, if limited."""
         self.client_max_window_bits = client_max_window_bits
         """Largest window the client may use, if limited."""
-        self.compress_settings = _check_compress_settings(compress_settings)
+        self.compress_settings: dict[str, Any] = _check_compress_settings(compress_settings)
         """Keyword arguments for this side's compressor."""
         self.require_client_max_window_bits = require_client_max_window_bits
         """Whether to decline offers that don't let the server limit the client's window."""
