@@ -7,7 +7,7 @@ import enum
 import os
 import struct
 from collections.abc import Callable, Generator, Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeGuard
 
 from .exceptions import PayloadTooBig, ProtocolError
 
@@ -258,7 +258,17 @@ class Close:
         raise ProtocolError("invalid status code")
 
 
-BytesLike = bytes | bytearray | memoryview
+if TYPE_CHECKING:
+    BytesLike = bytes | bytearray | memoryview[int]
+else:  # memoryview can't be subscripted at runtime
+    BytesLike = bytes | bytearray | memoryview
+"""Types of binary data accepted for payloads."""
+
+
+def is_bytes_like(value: object) -> TypeGuard[BytesLike]:
+    """Tell whether ``value`` is binary data accepted for payloads."""
+    return isinstance(value, (bytes, bytearray, memoryview))
+
 
 _PACK_16 = struct.Struct("!BBH").pack
 _PACK_64 = struct.Struct("!BBQ").pack

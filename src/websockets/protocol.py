@@ -23,7 +23,7 @@ from .exceptions import (
     PayloadTooBig,
     ProtocolError,
 )
-from .frames import OK_CLOSE_CODES, Close, CloseCode, Frame, Opcode
+from .frames import OK_CLOSE_CODES, BytesLike, Close, CloseCode, Frame, Opcode
 from .http11 import Request, Response
 from .streams import StreamReader
 from .typing import LoggerLike
@@ -299,7 +299,7 @@ class Protocol:
 
     # -- Sending -----------------------------------------------------------------------
 
-    def send_continuation(self, data: bytes, fin: bool) -> None:
+    def send_continuation(self, data: BytesLike, fin: bool) -> None:
         """Send a continuation frame of a fragmented message.
 
         Raises:
@@ -313,7 +313,7 @@ class Protocol:
         self.expect_continuation_frame = not fin
         self.send_frame(Frame(Opcode.CONT, data, fin))
 
-    def send_text(self, data: bytes, fin: bool = True) -> None:
+    def send_text(self, data: BytesLike, fin: bool = True) -> None:
         """Send a text frame: ``data`` must be UTF-8; ``fin=False`` starts fragments.
 
         Raises:
@@ -327,7 +327,7 @@ class Protocol:
         self.expect_continuation_frame = not fin
         self.send_frame(Frame(Opcode.TEXT, data, fin))
 
-    def send_binary(self, data: bytes, fin: bool = True) -> None:
+    def send_binary(self, data: BytesLike, fin: bool = True) -> None:
         """Send a binary frame; ``fin=False`` starts a fragmented message.
 
         Raises:
@@ -365,7 +365,7 @@ class Protocol:
         self.close_sent = close
         self.state = CLOSING
 
-    def send_ping(self, data: bytes) -> None:
+    def send_ping(self, data: BytesLike) -> None:
         """Send a Ping frame.
 
         Raises:
@@ -375,7 +375,7 @@ class Protocol:
         self._check_open_or_closing()
         self.send_frame(Frame(Opcode.PING, data))
 
-    def send_pong(self, data: bytes) -> None:
+    def send_pong(self, data: BytesLike) -> None:
         """Send a Pong frame.
 
         Raises:

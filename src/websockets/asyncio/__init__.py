@@ -1,0 +1,1 @@
+"""The asyncio implementation of WebSocket clients and servers."""

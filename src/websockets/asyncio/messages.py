@@ -1,0 +1,198 @@
+"""Reassemble the frames of incoming messages for the asyncio layer."""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from typing import Literal, overload
+
+from ..exceptions import ConcurrencyError
+from ..frames import Frame, Opcode
+from ..typing import Data
+
+__all__ = ["Assembler"]
+
+_Utf8Decoder = codecs.getincrementaldecoder("utf-8")
+
+
+class Assembler:
+    """A queue of incoming frames, read one message at a time.
+
+    Frames go in synchronously with :meth:`put` as they arrive; :meth:`get` and
+    :meth:`get_iter` read messages. When more than ``high`` frames wait, ``pause`` is
+    called to stop reading from the network; once ``low`` or fewer remain, ``resume``
+    is called. Without ``high``, the queue has no limit.
+
+    """
+
+    def __init__(
+        self,
+        high: int | None = None,
+        low: int | None = None,
+        pause: Callable[[], None] = lambda: None,
+        resume: Callable[[], None] = lambda: None,
+    ) -> None:
+        if high is not None and low is None:
+            low = high // 4
+        if high is None and low is not None:
+            high = low * 4
+        if high is not None and low is not None:
+            if low < 0:
+                raise ValueError("low must be positive or equal to zero")
+            if high < low:
+                raise ValueError("high must be greater than or equal to low")
+        self.high = high
+        self.low = low
+        self.pause = pause
+        self.resume = resume
+        self.paused = False
+
+        self.frames: deque[Frame] = deque()
+        # Number of frames in the queue that end a message: get() needs one.
+        self.complete = 0
+        self.waiter: asyncio.Future[None] | None = None
+        self.get_in_progress = False
+        self.closed = False
+
+    def put(self, frame: Frame) -> None:
+        """Add a data frame to the queue.
+
+        Raises:
+            EOFError: If the queue was closed.
+
+        """
+        if self.closed:
+            raise EOFError("stream of frames ended")
+        self.frames.append(frame)
+        if frame.fin:
+            self.complete += 1
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        if self.high is not None and not self.paused and len(self.frames) > self.high:
+            self.paused = True
+            self.pause()
+
+    def close(self) -> None:
+        """End the stream of frames: once the queue is empty, readers get EOFError."""
+        if self.closed:
+            return
+        self.closed = True
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _wait(self) -> None:
+        """Wait until a frame arrives or the queue closes."""
+        waiter = self.waiter = asyncio.get_running_loop().create_future()
+        try:
+            await waiter
+        finally:
+            self.waiter = None
+
+    def _maybe_resume(self) -> None:
+        if self.paused and self.low is not None and len(self.frames) <= self.low:
+            self.paused = False
+            self.resume()
+
+    @overload
+    async def get(self, decode: Literal[True]) -> str: ...
+
+    @overload
+    async def get(self, decode: Literal[False]) -> bytes: ...
+
+    @overload
+    async def get(self, decode: bool | None = None) -> Data: ...
+
+    async def get(self, decode: bool | None = None) -> Data:
+        """Read the next message.
+
+        Text messages come as :class:`str` and binary ones as :class:`bytes`, unless
+        ``decode`` is False (always bytes) or True (always str).
+
+        Cancelling the call loses nothing: frames are only taken from the queue once
+        the whole message is there.
+
+        Raises:
+            EOFError: If the stream of frames ended before a whole message.
+            ConcurrencyError: If another coroutine is reading already.
+            UnicodeDecodeError: If ``decode`` is True and a binary message isn't UTF-8.
+
+        """
+        if self.get_in_progress:
+            raise ConcurrencyError("get() or get_iter() is already running")
+        self.get_in_progress = True
+        try:
+            while not self.complete:
+                if self.closed:
+                    raise EOFError("stream of frames ended")
+                await self._wait()
+            frames = self.frames
+            frame = frames.popleft()
+            text = frame.opcode is Opcode.TEXT
+            if frame.fin:
+                data = frame.data
+            else:
+                chunks = [frame.data]
+                while True:
+                    frame = frames.popleft()
+                    chunks.append(frame.data)
+                    if frame.fin:
+                        break
+                data = b"".join(chunks)
+            self.complete -= 1
+            if self.paused:
+                self._maybe_resume()
+        finally:
+            self.get_in_progress = False
+        if decode is None:
+            decode = text
+        if decode:
+            return bytes(data).decode() if type(data) is not bytes else data.decode()
+        return data if type(data) is bytes else bytes(data)
+
+    async def get_iter(self, decode: bool | None = None) -> AsyncIterator[Data]:
+        """Stream the next message, one frame at a time.
+
+        Iterate until the end: stopping early leaves the rest of the message queued
+        and makes the next read fail.
+
+        Raises:
+            EOFError: If the stream of frames ended before the end of the message.
+            ConcurrencyError: If another coroutine is reading already.
+            UnicodeDecodeError: If ``decode`` is True and a binary message isn't UTF-8.
+
+        """
+        if self.get_in_progress:
+            raise ConcurrencyError("get() or get_iter() is already running")
+        self.get_in_progress = True
+        try:
+            decoder: codecs.IncrementalDecoder | None = None
+            first = True
+            while True:
+                while not self.frames:
+                    if self.closed:
+                        raise EOFError("stream of frames ended")
+                    await self._wait()
+                frame = self.frames.popleft()
+                if frame.fin:
+                    self.complete -= 1
+                if self.paused:
+                    self._maybe_resume()
+                if first:
+                    first = False
+                    text = frame.opcode is Opcode.TEXT
+                    if decode is None:
+                        decode = text
+                    if decode:
+                        decoder = _Utf8Decoder()
+                if decoder is not None:
+                    yield decoder.decode(frame.data, frame.fin)
+                else:
+                    yield bytes(frame.data)
+                if frame.fin:
+                    return
+        finally:
+            self.get_in_progress = False
