@@ -319,12 +319,16 @@ class Connection(asyncio.Protocol):
             kind: type[str] | None = None
             for upcoming in iterator:
                 kind = self._check_uniform(current, kind)
+                if self.protocol.state is not OPEN:
+                    await self._raise_closed()
                 self._send_fragment(current, text, first, fin=False)
                 first = False
                 if self.writing_paused:
                     await self._drain()
                 current = upcoming
             self._check_uniform(current, kind)
+            if self.protocol.state is not OPEN:
+                await self._raise_closed()
             self._send_fragment(current, text, first, fin=True)
         except ConnectionClosed:
             raise
@@ -351,12 +355,16 @@ class Connection(asyncio.Protocol):
             kind: type[str] | None = None
             async for upcoming in chunks:
                 kind = self._check_uniform(current, kind)
+                if self.protocol.state is not OPEN:
+                    await self._raise_closed()
                 self._send_fragment(current, text, first, fin=False)
                 first = False
                 if self.writing_paused:
                     await self._drain()
                 current = upcoming
             self._check_uniform(current, kind)
+            if self.protocol.state is not OPEN:
+                await self._raise_closed()
             self._send_fragment(current, text, first, fin=True)
         except ConnectionClosed:
             raise
@@ -543,12 +551,13 @@ class Connection(asyncio.Protocol):
     async def _drain(self) -> None:
         """Wait until the write buffer drains below its low-water mark."""
         while self.writing_paused:
-            if self.connection_lost_waiter.done():
-                await self._raise_closed()
             waiter = self.drain_waiter
             if waiter is None:
                 waiter = self.drain_waiter = self.loop.create_future()
             await asyncio.shield(waiter)
+        # Woken up by connection_lost(): what was buffered may never be delivered.
+        if self.connection_lost_waiter.done():
+            await self._raise_closed()
 
     def _pause_reading(self) -> None:
         self.transport.pause_reading()
