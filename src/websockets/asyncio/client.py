@@ -19,7 +19,7 @@ from ..exceptions import InvalidMessage, InvalidProxy, InvalidStatus, InvalidURI
 from ..extensions.base import ClientExtensionFactory
 from ..extensions.permessage_deflate import enable_client_permessage_deflate
 from ..headers import validate_subprotocols
-from ..http11 import USER_AGENT, Response
+from ..http11 import USER_AGENT, Request, Response
 from ..protocol import CONNECTING, Event
 from ..typing import LoggerLike, Origin, Subprotocol
 from ..uri import WebSocketURI, get_proxy, parse_proxy, parse_uri
@@ -32,11 +32,11 @@ MAX_REDIRECTS = int(os.environ.get("WEBSOCKETS_MAX_REDIRECTS", "10"))
 
 # RFC 9110 section 15.4: the redirect statuses that carry a Location to follow.
 # 304 Not Modified and 305 Use Proxy are 3xx statuses too, but they aren't redirects.
-REDIRECT_STATUSES = frozenset({300, 301, 302, 303, 307, 308})
+_REDIRECT_STATUSES = frozenset({300, 301, 302, 303, 307, 308})
 
 # Servers answer these when they're overloaded, restarting or behind a failing gateway:
 # trying again later may succeed.
-RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+_RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 
 
 class ClientConnection(Connection):
@@ -50,6 +50,9 @@ class ClientConnection(Connection):
 
     # Narrower than the base class declares: a client connection runs a ClientProtocol.
     protocol: ClientProtocol
+    # Declared again because handshake() and process_event() set them.
+    request: Request | None
+    response: Response | None
 
     def __init__(
         self,
@@ -139,7 +142,7 @@ def process_exception(exc: Exception) -> Exception | None:
         return None
     if isinstance(exc, InvalidMessage) and isinstance(exc.__cause__, EOFError):
         return None
-    if isinstance(exc, InvalidStatus) and exc.response.status_code in RETRYABLE_STATUSES:
+    if isinstance(exc, InvalidStatus) and exc.response.status_code in _RETRYABLE_STATUSES:
         return None
     return exc
 
@@ -256,7 +259,7 @@ class connect:  # lower case: a class used like a function, as in the API it fol
         if logger is None:
             logger = logging.getLogger("websockets.client")
 
-        self.uri = uri
+        self.uri: str = uri
         self.origin = origin
         self.extensions = extensions
         self.subprotocols = subprotocols
@@ -272,7 +275,9 @@ class connect:  # lower case: a class used like a function, as in the API it fol
         self.max_queue = max_queue
         self.write_limit = write_limit
         self.logger: LoggerLike = logger
-        self.connection_class = ClientConnection if create_connection is None else create_connection
+        self.connection_class: type[ClientConnection] = (
+            ClientConnection if create_connection is None else create_connection
+        )
         self.connection_kwargs: dict[str, Any] = kwargs  # see **kwargs
         self.connection: ClientConnection
 
@@ -356,7 +361,7 @@ class connect:  # lower case: a class used like a function, as in the API it fol
         """
         if not (
             isinstance(exc, InvalidStatus)
-            and exc.response.status_code in REDIRECT_STATUSES
+            and exc.response.status_code in _REDIRECT_STATUSES
             and "Location" in exc.response.headers
         ):
             return exc

@@ -11,7 +11,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Literal, cast, overload
+from typing import Any, Literal, TypeVar, cast, overload
 
 from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK
 from ..frames import DATA_OPCODES, BytesLike, CloseCode, Frame, Opcode, is_bytes_like
@@ -21,6 +21,8 @@ from ..typing import Data, LoggerLike, Subprotocol
 from .messages import Assembler
 
 __all__ = ["Connection"]
+
+_ConnectionT = TypeVar("_ConnectionT", bound="Connection")
 
 
 class Connection(asyncio.Protocol):
@@ -56,22 +58,22 @@ class Connection(asyncio.Protocol):
         write_limit: int | tuple[int, int | None] = 2**15,
     ) -> None:
         self.protocol = protocol
-        self.ping_interval = ping_interval
-        self.ping_timeout = ping_timeout
-        self.close_timeout = close_timeout
+        self.ping_interval: float | None = ping_interval
+        self.ping_timeout: float | None = ping_timeout
+        self.close_timeout: float | None = close_timeout
         if isinstance(max_queue, int) or max_queue is None:
             max_queue = (max_queue, None)
         if isinstance(write_limit, int):
             write_limit = (write_limit, None)
-        self.max_queue = max_queue
-        self.write_limit = write_limit
+        self.max_queue: tuple[int | None, int | None] = max_queue
+        self.write_limit: tuple[int, int | None] = write_limit
 
-        self.loop = asyncio.get_running_loop()
+        self.loop: asyncio.AbstractEventLoop = asyncio.get_running_loop()
         self.id: uuid.UUID = protocol.id
         """Unique identifier of the connection, useful in logs."""
         self.logger: LoggerLike = logging.LoggerAdapter(protocol.logger, {"websocket": self})
         """Logger for this connection."""
-        self.debug = protocol.debug
+        self.debug: bool = protocol.debug
 
         self.request: Request | None = None
         """The opening handshake request."""
@@ -85,7 +87,7 @@ class Connection(asyncio.Protocol):
         """
 
         self.transport: asyncio.Transport
-        self.recv_messages = Assembler(
+        self.recv_messages: Assembler = Assembler(
             *max_queue, pause=self._pause_reading, resume=self._resume_reading
         )
         # Error that made the connection fail while reading, chained to close_exc.
@@ -97,7 +99,7 @@ class Connection(asyncio.Protocol):
         self.keepalive_task: asyncio.Task[None] | None = None
         self.close_timer: asyncio.TimerHandle | None = None
         self.drain_waiter: asyncio.Future[None] | None = None
-        self.writing_paused = False
+        self.writing_paused: bool = False
         self.connection_lost_waiter: asyncio.Future[None] = self.loop.create_future()
 
     # -- Public attributes -------------------------------------------------------------
@@ -134,7 +136,7 @@ class Connection(asyncio.Protocol):
 
     # -- Context manager and iteration -------------------------------------------------
 
-    async def __aenter__(self) -> Connection:
+    async def __aenter__(self: _ConnectionT) -> _ConnectionT:
         return self
 
     async def __aexit__(

@@ -43,18 +43,18 @@ class Assembler:
                 raise ValueError("low must be positive or equal to zero")
             if high < low:
                 raise ValueError("high must be greater than or equal to low")
-        self.high = high
-        self.low = low
-        self.pause = pause
-        self.resume = resume
-        self.paused = False
+        self.high: int | None = high
+        self.low: int | None = low
+        self.pause: Callable[[], None] = pause
+        self.resume: Callable[[], None] = resume
+        self.paused: bool = False
 
         self.frames: deque[Frame] = deque()
         # Number of frames in the queue that end a message: get() needs one.
-        self.complete = 0
+        self.complete: int = 0
         self.waiter: asyncio.Future[None] | None = None
-        self.get_in_progress = False
-        self.closed = False
+        self.get_in_progress: bool = False
+        self.closed: bool = False
 
     def put(self, frame: Frame) -> None:
         """Add a data frame to the queue.
