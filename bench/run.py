@@ -1,9 +1,10 @@
 """Run every benchmark script in bench/, one after the other: the `make bench` entry point.
 
-Usage: python bench/run.py [NAME ...]
+Usage: python bench/run.py [NAME ...] [-- OPTION ...]
 
-With names (e.g. ``sans_io``), runs only those scripts. Exits non-zero if any script
-failed, after running the others.
+With names (e.g. ``sans_io``, ``asyncio_peers``), runs only those scripts. Options after
+``--`` are passed to each script run (e.g. ``asyncio_peers -- --quick``). Exits non-zero
+if any script failed, after running the others.
 
 """
 
@@ -26,6 +27,9 @@ def scripts() -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
+    options: list[str] = []
+    if "--" in argv:
+        argv, options = argv[: argv.index("--")], argv[argv.index("--") + 1 :]
     selected = scripts()
     if argv:
         selected = [path for path in selected if path.stem in argv]
@@ -36,7 +40,7 @@ def main(argv: list[str]) -> int:
     failed: list[str] = []
     for path in selected:
         print(f"== {path.relative_to(BENCH_DIR.parent)}", flush=True)
-        if subprocess.run([sys.executable, str(path)], check=False).returncode != 0:
+        if subprocess.run([sys.executable, str(path), *options], check=False).returncode != 0:
             failed.append(path.name)
         print(flush=True)
     if failed:

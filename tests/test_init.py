@@ -12,6 +12,8 @@ import websockets
 
 # Modules whose __all__ the top level re-exports (minus ALL-CAPS constants).
 SOURCES = [
+    "websockets.asyncio.client",
+    "websockets.asyncio.server",
     "websockets.client",
     "websockets.datastructures",
     "websockets.exceptions",

@@ -110,12 +110,31 @@ def test_connection_lost_before_request() -> None:
     assert server.state is CLOSED
 
 
-def test_connection_lost_while_deciding() -> None:
+def test_half_close_after_request_then_rejected() -> None:
     server = ServerProtocol()
     server.receive_data(request().serialize())
     server.receive_eof()
-    assert server.data_to_send() == [SEND_EOF]
+    assert server.data_to_send() == []
+    assert server.state is CONNECTING
+    server.send_response(server.reject(403, "no\n"))
+    data, eof = server.data_to_send()
+    assert data.startswith(b"HTTP/1.1 403 Forbidden")
+    assert eof == SEND_EOF
     assert server.state is CLOSED
+
+
+def test_half_close_after_request_then_accepted() -> None:
+    server = ServerProtocol()
+    server.receive_data(request().serialize() + Frame(OP_TEXT, b"last").serialize(mask=True))
+    server.receive_eof()
+    server.events_received()
+    server.send_response(server.accept(request()))
+    data, eof = server.data_to_send()
+    assert data.startswith(b"HTTP/1.1 101 Switching Protocols")
+    assert eof == SEND_EOF
+    assert server.events_received() == [Frame(OP_TEXT, b"last")]
+    assert server.state is CLOSED
+    assert server.close_code == 1006
 
 
 def test_too_much_data_before_the_response_is_refused() -> None:

@@ -16,6 +16,7 @@ __version__ = version.version
 """The version of this package."""
 
 __all__ = [
+    "ClientConnection",
     "ClientProtocol",
     "Close",
     "CloseCode",
@@ -57,16 +58,26 @@ __all__ = [
     "Request",
     "Response",
     "SecurityError",
+    "Server",
+    "ServerConnection",
     "ServerProtocol",
     "Side",
     "State",
     "StatusLike",
     "Subprotocol",
     "WebSocketException",
+    "basic_auth",
+    "broadcast",
+    "connect",
+    "serve",
+    "unix_connect",
+    "unix_serve",
 ]
 
 # Type checkers and IDEs see plain imports; at runtime the same names resolve lazily.
 if TYPE_CHECKING:
+    from .asyncio.client import ClientConnection, connect, unix_connect
+    from .asyncio.server import Server, ServerConnection, basic_auth, broadcast, serve, unix_serve
     from .client import ClientProtocol
     from .datastructures import Headers, HeadersLike, MultipleValuesError
     from .exceptions import (
@@ -114,6 +125,15 @@ else:
     lazy_import(
         globals(),
         aliases={
+            "ClientConnection": ".asyncio.client",
+            "connect": ".asyncio.client",
+            "unix_connect": ".asyncio.client",
+            "Server": ".asyncio.server",
+            "ServerConnection": ".asyncio.server",
+            "basic_auth": ".asyncio.server",
+            "broadcast": ".asyncio.server",
+            "serve": ".asyncio.server",
+            "unix_serve": ".asyncio.server",
             "ClientProtocol": ".client",
             "Headers": ".datastructures",
             "HeadersLike": ".datastructures",

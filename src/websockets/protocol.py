@@ -287,6 +287,10 @@ class Protocol:
             next(self.parser)
         elif mode is _Mode.DISCARD:
             self._closed_by_peer()
+        elif mode is _Mode.HOLD:
+            # The client half-closed after its request: it may still read the
+            # response. The EOF takes effect once the server decides.
+            pass
         else:
             # After a closing handshake, the mode is DISCARD; EOF here is abnormal.
             self.parser_exc = EOFError("unexpected end of stream")
@@ -476,6 +480,9 @@ class Protocol:
         if self._buffer:
             pending, self._buffer = bytes(self._buffer), bytearray()
             self._receive_frames(pending)
+        if self._eof_received and self._mode is _Mode.FRAMES:
+            self.parser_exc = EOFError("unexpected end of stream")
+            self.fail(CloseCode.ABNORMAL_CLOSURE, "unexpected end of stream")
 
     def _hold(self) -> None:
         """Keep incoming bytes aside until the server decides on the handshake."""

@@ -24,9 +24,7 @@ from websockets.protocol import CLIENT, CLOSED, OPEN, SERVER, Protocol
 TIMEOUT = 5
 
 
-async def make_pair(
-    max_size: int | None = 2**20, **kwargs: Any
-) -> tuple[Connection, Connection]:
+async def make_pair(max_size: int | None = 2**20, **kwargs: Any) -> tuple[Connection, Connection]:
     """Connect a client and a server Connection through a socket pair."""
     loop = asyncio.get_running_loop()
     client_sock, server_sock = socket.socketpair()

@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeVar, cast, overload
 from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK
 from ..frames import DATA_OPCODES, BytesLike, CloseCode, Frame, Opcode, is_bytes_like
 from ..http11 import Request, Response
-from ..protocol import OPEN, Event, Protocol, State
+from ..protocol import CLOSED, OPEN, Event, Protocol, State
 from ..typing import Data, LoggerLike, Subprotocol
 from .messages import Assembler
 
@@ -599,6 +599,10 @@ class Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         """Called by asyncio when the TCP connection is closed."""
         self.protocol.receive_eof()  # no effect if EOF was received already
+        if self.protocol.state is not CLOSED:
+            # A server holding a handshake request keeps a half-close pending; the
+            # connection is gone now, so there's nothing left to wait for.
+            self.protocol.fail(CloseCode.ABNORMAL_CLOSURE)
         # Nothing can be written anymore; drop what the protocol queued.
         self.protocol.data_to_send()
         if self.debug:

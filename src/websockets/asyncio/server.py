@@ -58,11 +58,14 @@ class ServerConnection(Connection):
     handler: Callable[..., Awaitable[None]]
     """Handler of the connection, when a router picks one per request."""
 
-    handler_kwargs: Mapping[str, Any]
+    handler_kwargs: Mapping[str, Any]  # URL parameters, of any type the router converts to
     """Keyword arguments for :attr:`handler`, set by the router alongside it."""
 
     username: str
     """Name of the authenticated user, once :func:`basic_auth` accepted the credentials."""
+
+    request: Request | None
+    response: Response | None
 
     def __init__(
         self,
@@ -158,6 +161,9 @@ class ServerConnection(Connection):
             result = hook()
             if isinstance(result, Awaitable):
                 result = await result
+            # Catch, e.g., the (status, headers, body) tuples of the legacy API.
+            if result is not None and not isinstance(cast(object, result), Response):
+                raise TypeError(f"expected a Response or None, got {type(result).__name__}")
         except Exception as exc:
             self.protocol.handshake_exc = exc
             self.logger.error("opening handshake failed", exc_info=True)
@@ -174,12 +180,14 @@ class ServerConnection(Connection):
     def data_received(self, data: bytes) -> None:
         """Called by asyncio when bytes arrive."""
         super().data_received(data)
-        self._check_request_failed()
+        if self.request is None:
+            self._check_request_failed()
 
     def eof_received(self) -> None:
         """Called by asyncio when the client half-closes the TCP connection."""
         super().eof_received()
-        self._check_request_failed()
+        if self.request is None:
+            self._check_request_failed()
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Called by asyncio when the TCP connection is closed."""
@@ -189,11 +197,7 @@ class ServerConnection(Connection):
 
     def _check_request_failed(self) -> None:
         # A malformed request won't be followed by a valid one: stop waiting for it.
-        if (
-            self.request is None
-            and self.protocol.handshake_exc is not None
-            and not self.request_rcvd.done()
-        ):
+        if self.protocol.handshake_exc is not None and not self.request_rcvd.done():
             self.request_rcvd.set_result(None)
 
     def process_event(self, event: Event) -> None:
@@ -248,7 +252,7 @@ class Server:
         open_timeout: float | None = 10,
         logger: LoggerLike | None = None,
     ) -> None:
-        self.loop = asyncio.get_running_loop()
+        self.loop: asyncio.AbstractEventLoop = asyncio.get_running_loop()
         self.handler = handler
         self.process_request = process_request
         self.process_response = process_response
@@ -263,7 +267,7 @@ class Server:
         # Running connection handlers, whatever the state of their connection.
         self.handlers: dict[ServerConnection, asyncio.Task[None]] = {}
         self.close_task: asyncio.Task[None] | None = None
-        self.closing_connections = False
+        self.closing_connections: bool = False
         self.closed_waiter: asyncio.Future[None] = self.loop.create_future()
 
     def wrap(self, server: asyncio.Server) -> None:
@@ -274,7 +278,7 @@ class Server:
 
     @property
     def connections(self) -> set[ServerConnection]:
-        """The connections that are open, i.e. whose handler is running."""
+        """The connections in the OPEN state: past the opening handshake, not yet closing."""
         return {connection for connection in self.handlers if connection.state is OPEN}
 
     # -- Connections -------------------------------------------------------------------
@@ -351,7 +355,8 @@ class Server:
         """Stop accepting connections, and close the server in a background task.
 
         New handshakes are refused with HTTP 503. With ``close_connections``, open
-        connections are closed with code 1001 (going away); otherwise they go on until
+        connections are closed with code 1001 (going away) and connections that haven't
+        sent their handshake request yet are aborted; otherwise connections go on until
         their handlers return. Calling it again does nothing. Wait for the end with
         :meth:`wait_closed`.
 
@@ -365,25 +370,26 @@ class Server:
         self.close_task = self.loop.create_task(self._close(close_connections))
 
     async def _close(self, close_connections: bool) -> None:
-        # Sockets accepted just before closing reach connection_made() on the next turn
-        # of the loop; their handshakes get 503.
-        await asyncio.sleep(0)
-        if close_connections:
-            closing: list[asyncio.Task[None]] = []
-            for connection in list(self.handlers):
-                if connection.state is OPEN:
-                    task = self.loop.create_task(connection.close(CloseCode.GOING_AWAY))
-                    closing.append(task)
-                elif connection.request is None and connection.state is CONNECTING:
-                    # No request yet: don't wait up to open_timeout for it.
-                    connection.transport.abort()
-            if closing:
-                await asyncio.wait(closing)
-        while self.handlers:
-            await asyncio.wait(list(self.handlers.values()))
-        await self.server.wait_closed()
-        self.closed_waiter.set_result(None)
-        self.logger.info("server closed")
+        try:
+            # Sockets accepted just before closing reach connection_made() on the next
+            # turn of the loop; their handshakes get 503.
+            await asyncio.sleep(0)
+            if close_connections:
+                closing: list[Awaitable[None]] = []
+                for connection in list(self.handlers):
+                    if connection.state is OPEN:
+                        closing.append(connection.close(CloseCode.GOING_AWAY))
+                    elif connection.request is None and connection.state is CONNECTING:
+                        # No request yet: don't wait up to open_timeout for it.
+                        connection.transport.abort()
+                # Errors concern single connections; their handlers log them.
+                await asyncio.gather(*closing, return_exceptions=True)
+            while self.handlers:
+                await asyncio.wait(list(self.handlers.values()))
+            await self.server.wait_closed()
+        finally:
+            self.closed_waiter.set_result(None)
+            self.logger.info("server closed")
 
     async def wait_closed(self) -> None:
         """Wait until the server is closed and every connection handler has returned."""
@@ -406,7 +412,12 @@ class Server:
 
         It returns when the server is closed by other means.
 
+        Raises:
+            RuntimeError: If the server is closed already.
+
         """
+        if self.close_task is not None:
+            raise RuntimeError("server is closed")
         await self.start_serving()
         try:
             await asyncio.shield(self.closed_waiter)
@@ -435,7 +446,7 @@ class Server:
 
 def _socket_name(sock: socket.socket) -> str:
     """Describe the address of a listening socket for logs, e.g. ``127.0.0.1:8765``."""
-    name: Any = sock.getsockname()
+    name: Any = sock.getsockname()  # its type depends on the address family
     if sock.family == socket.AF_INET:
         return f"{name[0]}:{name[1]}"
     if sock.family == socket.AF_INET6:
@@ -484,7 +495,9 @@ class serve:  # a class used as a function, as in the API it follows
             :meth:`~asyncio.loop.create_unix_server` with ``unix=True``: ``ssl``,
             ``sock``, ``reuse_port``, ``backlog``... With ``ssl``,
             ``ssl_handshake_timeout`` defaults to ``open_timeout`` and
-            ``ssl_shutdown_timeout`` to ``close_timeout``.
+            ``ssl_shutdown_timeout`` to ``close_timeout``. The deprecated
+            ``extra_headers``, headers or a function of the path and the request
+            headers returning them, sets headers on every handshake response.
 
     Raises:
         ValueError: If ``compression`` isn't supported or a subprotocol is invalid.
@@ -515,7 +528,7 @@ class serve:  # a class used as a function, as in the API it follows
         write_limit: int | tuple[int, int | None] = 2**15,
         logger: LoggerLike | None = None,
         create_connection: type[ServerConnection] | None = None,
-        **kwargs: Any,
+        **kwargs: Any,  # forwarded to create_server, typed there
     ) -> None:
         if subprotocols is not None:
             validate_subprotocols(subprotocols)
@@ -533,7 +546,7 @@ class serve:  # a class used as a function, as in the API it follows
             create_connection = ServerConnection
         connection_class = create_connection
 
-        self.server = Server(
+        self.server: Server = Server(
             handler,
             process_request=process_request,
             process_response=process_response,
@@ -575,8 +588,8 @@ class serve:  # a class used as a function, as in the API it follows
             )
             return connection
 
-        self.factory = factory
-        self.unix = bool(kwargs.pop("unix", False))
+        self.factory: Callable[[], ServerConnection] = factory
+        self.unix: bool = bool(kwargs.pop("unix", False))
         self.host = host
         self.port = port
         self.kwargs = kwargs
@@ -611,7 +624,11 @@ class serve:  # a class used as a function, as in the API it follows
         await self.server.wait_closed()
 
 
-def unix_serve(handler: Handler, path: str | None = None, **kwargs: Any) -> serve:
+def unix_serve(
+    handler: Handler,
+    path: str | None = None,
+    **kwargs: Any,  # forwarded to serve, typed there
+) -> serve:
     """Start a WebSocket server listening on the Unix socket ``path``.
 
     It takes the arguments of :func:`serve`, except ``host`` and ``port``.
