@@ -7,7 +7,7 @@ import logging
 import socket
 import sys
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -37,6 +37,11 @@ async def make_pair(max_size: int | None = 2**20, **kwargs: Any) -> tuple[Connec
     return client, server
 
 
+def paused(connection: Connection) -> bool:
+    """Whether the connection stopped reading from the network."""
+    return connection.recv_messages.paused
+
+
 @pytest.fixture
 async def pair() -> AsyncIterator[tuple[Connection, Connection]]:
     client, server = await make_pair()
@@ -49,7 +54,7 @@ async def test_send_and_recv(pair: tuple[Connection, Connection]) -> None:
     client, server = pair
     await client.send("café")
     await client.send(b"\x00\x01")
-    await client.send(bytearray(b"ba"))
+    await client.send(bytearray(b"ba"))  # type: ignore[arg-type]  # accepted at runtime
     await client.send(memoryview(b"mv"))
     assert await server.recv() == "café"
     assert await server.recv() == b"\x00\x01"
@@ -131,7 +136,7 @@ async def test_send_waits_for_a_fragmented_message(pair: tuple[Connection, Conne
 async def test_send_invalid_types(pair: tuple[Connection, Connection]) -> None:
     client, _ = pair
     with pytest.raises(TypeError, match="data is a dict-like object"):
-        await client.send({"a": "b"})  # type: ignore[arg-type]
+        await client.send({"a": "b"})
     with pytest.raises(TypeError, match="data must be str, bytes, iterable, or async iterable"):
         await client.send(42)  # type: ignore[arg-type]
     assert client.state is OPEN
@@ -197,8 +202,6 @@ async def test_iteration_raises_on_error_close(pair: tuple[Connection, Connectio
 
 async def test_close_handshake(pair: tuple[Connection, Connection]) -> None:
     client, server = pair
-    assert client.close_code is None
-    assert client.close_reason is None
     await asyncio.wait_for(server.close(1001, "bye"), TIMEOUT)
     await asyncio.wait_for(client.wait_closed(), TIMEOUT)
     assert client.state is server.state is CLOSED
@@ -270,8 +273,8 @@ async def test_ping_and_latency(pair: tuple[Connection, Connection]) -> None:
 async def test_pong_acknowledges_earlier_pings(pair: tuple[Connection, Connection]) -> None:
     client, server = pair
     server.transport.pause_reading()
-    first = await client.ping(b"1")
-    second = await client.ping(b"2")
+    first = cast("asyncio.Future[float]", await client.ping(b"1"))
+    second = cast("asyncio.Future[float]", await client.ping(b"2"))
     with pytest.raises(ConcurrencyError, match="already waiting for a pong with the same data"):
         await client.ping(b"1")
     # A pong for the second ping answers the first one too.
@@ -352,9 +355,9 @@ async def test_max_queue_pauses_reading() -> None:
         if server.recv_messages.paused:
             break
         await asyncio.sleep(0.01)
-    assert server.recv_messages.paused
+    assert paused(server)
     assert [await server.recv() for _ in range(10)] == [str(i) for i in range(10)]
-    assert not server.recv_messages.paused
+    assert not paused(server)
     client.transport.abort()
     server.transport.abort()
 
@@ -432,6 +435,8 @@ async def test_attributes(pair: tuple[Connection, Connection]) -> None:
     assert client.local_address == server.remote_address
     assert client.state is OPEN
     assert client.subprotocol is None
+    assert client.close_code is None
+    assert client.close_reason is None
     assert client.request is None
     assert client.response is None
 
@@ -463,7 +468,7 @@ async def test_debug_logs(caplog: pytest.LogCaptureFixture) -> None:
 async def test_broadcast(pair: tuple[Connection, Connection]) -> None:
     client, server = pair
     other_client, other_server = await make_pair()
-    closed_client, closed_server = await make_pair()
+    _closed_client, closed_server = await make_pair()
     await closed_server.close()
     broadcast([server, other_server, closed_server], "hello")
     broadcast([server, other_server], b"bytes")
@@ -505,7 +510,7 @@ async def test_broadcast_skips_fragmented_sends(
 async def test_broadcast_write_errors(
     pair: tuple[Connection, Connection], caplog: pytest.LogCaptureFixture
 ) -> None:
-    client, server = pair
+    _client, server = pair
 
     def broken(data: bytes, fin: bool = True) -> None:
         raise OSError("broken pipe")
@@ -525,8 +530,6 @@ async def test_broadcast_write_errors(
 async def test_frames_after_close_are_ignored(pair: tuple[Connection, Connection]) -> None:
     client, server = pair
     # A text frame right after the Close frame, in the same packet.
-    close = Frame(Frame.__dataclass_fields__["opcode"].type and OP_TEXT, b"")
-    del close
     client.protocol.send_close(1000)
     client.protocol.writes.append(Frame(OP_TEXT, b"late").serialize(mask=True))
     client.send_data()
