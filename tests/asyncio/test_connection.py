@@ -543,3 +543,12 @@ async def test_connection_closed_is_the_base_exception(pair: tuple[Connection, C
     with pytest.raises(ConnectionClosed):
         await asyncio.wait_for(server.recv(), TIMEOUT)
     assert server.close_code == 1006
+
+
+async def test_message_with_more_frames_than_max_queue() -> None:
+    client, server = await make_pair(max_queue=4)
+    await client.send([f"{index:02d}" for index in range(50)])
+    message = await asyncio.wait_for(server.recv(), TIMEOUT)
+    assert message == "".join(f"{index:02d}" for index in range(50))
+    client.transport.abort()
+    server.transport.abort()

@@ -147,3 +147,23 @@ def test_water_marks() -> None:
         Assembler(4, -1)
     with pytest.raises(ValueError, match="high must be greater"):
         Assembler(1, 2)
+
+
+async def test_a_message_longer_than_the_queue_resumes_reading() -> None:
+    events: list[str] = []
+    assembler = Assembler(
+        2, 1, pause=lambda: events.append("pause"), resume=lambda: events.append("resume")
+    )
+    for _ in range(4):
+        assembler.put(
+            Frame(OP_BINARY if not events and not assembler.frames else OP_CONT, b"x", fin=False)
+        )
+    assert events == ["pause"]
+    task = asyncio.create_task(assembler.get())
+    await asyncio.sleep(0)
+    # The reader waits for the end of the message: reading must go on.
+    assert events == ["pause", "resume"]
+    for _ in range(10):
+        assembler.put(Frame(OP_CONT, b"x", fin=False))
+    assembler.put(Frame(OP_CONT, b"x"))
+    assert await task == b"x" * 15

@@ -71,7 +71,12 @@ class Assembler:
         waiter = self.waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
-        if self.high is not None and not self.paused and len(self.frames) > self.high:
+        if (
+            self.high is not None
+            and not self.paused
+            and self.waiter is None  # no reader is waiting for more frames
+            and len(self.frames) > self.high
+        ):
             self.paused = True
             self.pause()
 
@@ -86,6 +91,12 @@ class Assembler:
 
     async def _wait(self) -> None:
         """Wait until a frame arrives or the queue closes."""
+        if self.paused:
+            # A reader waits for frames that can only arrive if reading resumes, e.g.
+            # the rest of a message longer than the queue: the size limit of messages
+            # bounds memory then.
+            self.paused = False
+            self.resume()
         waiter = self.waiter = asyncio.get_running_loop().create_future()
         try:
             await waiter
