@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Every source file holding a cog block; cog rewrites them in place.
 COG_FILES = $(shell grep -rl --include='*.py' -e '\[\[\[cog' src)
 
-.PHONY: install run test check regen bench clean
+.PHONY: install run demo test check regen bench conformance clean
 
 $(STAMP): pyproject.toml setup.py src/websockets/speedups.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,17 @@ $(STAMP): pyproject.toml setup.py src/websockets/speedups.c
 
 install: $(STAMP)
 
-## run: the main job
+## run: the main job: an echo server on localhost and the interactive client
 run: install
+	$(BIN)/python examples/echo_session.py
+
+## demo: the Sans-I/O core at work, in memory
+demo: install
 	$(BIN)/python examples/sans_io_demo.py
+
+## conformance: the Autobahn|Testsuite against the asyncio server and client
+conformance: install
+	bash scripts/conformance.sh
 
 ## check: every gate, without the tests
 check: install

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from websockets import frames
 from websockets.exceptions import PayloadTooBig, ProtocolError
 from websockets.extensions.base import Extension
 from websockets.frames import (
@@ -55,10 +56,10 @@ def parse(
 
 @pytest.fixture
 def fixed_mask(monkeypatch: pytest.MonkeyPatch) -> None:
-    def urandom(size: int) -> bytes:
-        return MASK[:size]
+    def masking_key() -> bytes:
+        return MASK
 
-    monkeypatch.setattr(os, "urandom", urandom)
+    monkeypatch.setattr(frames, "new_masking_key", masking_key)
 
 
 # RFC 6455, section 5.7, "Examples".
@@ -288,3 +289,9 @@ def test_max_log_size_from_the_environment() -> None:
         timeout=30,
     )
     assert output.stdout.strip() == "12"
+
+
+def test_masking_keys_come_from_a_pool_of_os_randomness() -> None:
+    keys = [frames.new_masking_key() for _ in range(600)]
+    assert all(len(key) == 4 for key in keys)
+    assert len(set(keys)) > 590

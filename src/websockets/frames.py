@@ -426,19 +426,7 @@ class Frame:
             | (0x20 if self.rsv2 else 0)
             | (0x10 if self.rsv3 else 0)
         )
-        mask_bit = 0x80 if mask else 0
-        length = len(self.data)
-        if length < 126:
-            header = bytes((first, mask_bit | length))
-        elif length < 65536:
-            header = _PACK_16(first, mask_bit | 126, length)
-        else:
-            header = _PACK_64(first, mask_bit | 127, length)
-        if mask:
-            # RFC 6455, section 5.3: the masking key must be unpredictable.
-            mask_bytes = os.urandom(4)
-            return header + mask_bytes + apply_mask(self.data, mask_bytes)
-        return header + self.data
+        return encode_frame(first, self.data, mask)
 
     def check(self) -> None:
         """Check that reserved bits and control frames follow the rules.
@@ -452,6 +440,48 @@ class Frame:
             raise ProtocolError("reserved bits must be 0")
         if self.opcode >= Opcode.CLOSE:
             _check_control(len(self.data), self.fin)
+
+
+class _MaskingKeys:
+    """Masking keys drawn from the OS's random source, a few hundred at a time.
+
+    RFC 6455, section 5.3, requires unpredictable keys; one system call per frame
+    would dominate the cost of sending small frames.
+    """
+
+    __slots__ = ("pool", "position")
+
+    def __init__(self) -> None:
+        self.pool = b""
+        self.position = 0
+
+    def __call__(self) -> bytes:
+        position = self.position
+        if position >= len(self.pool):
+            self.pool = os.urandom(1024)
+            position = 0
+        self.position = position + 4
+        return self.pool[position : position + 4]
+
+
+new_masking_key = _MaskingKeys()
+"""Return a fresh, unpredictable 4-byte masking key."""
+
+
+def encode_frame(first: int, data: BytesLike, mask: bool) -> bytes:
+    """Encode a frame from its first byte (FIN, RSV bits, opcode) and its payload."""
+    length = len(data)
+    mask_bit = 0x80 if mask else 0
+    if length < 126:
+        header = bytes((first, mask_bit | length))
+    elif length < 65536:
+        header = _PACK_16(first, mask_bit | 126, length)
+    else:
+        header = _PACK_64(first, mask_bit | 127, length)
+    if mask:
+        key = new_masking_key()
+        return header + key + apply_mask(data, key)
+    return header + data
 
 
 def _check_control(length: int, fin: bool) -> None:

@@ -23,7 +23,7 @@ from .exceptions import (
     PayloadTooBig,
     ProtocolError,
 )
-from .frames import OK_CLOSE_CODES, BytesLike, Close, CloseCode, Frame, Opcode
+from .frames import OK_CLOSE_CODES, BytesLike, Close, CloseCode, Frame, Opcode, encode_frame
 from .http11 import Request, Response
 from .streams import StreamReader
 from .typing import LoggerLike
@@ -83,31 +83,25 @@ class _Mode(enum.Enum):
 class _Header:
     """The header of a frame whose payload hasn't fully arrived yet."""
 
-    __slots__ = ("fin", "length", "mask", "opcode", "rsv1", "rsv2", "rsv3", "validated")
+    __slots__ = ("first", "length", "mask", "opcode", "validated")
 
     def __init__(
-        self,
-        opcode: Opcode,
-        fin: bool,
-        rsv1: bool,
-        rsv2: bool,
-        rsv3: bool,
-        length: int,
-        check_early: bool,
+        self, opcode: Opcode, first: int, length: int, mask: bytes | None, check_early: bool
     ) -> None:
         self.opcode = opcode
-        self.fin = fin
-        self.rsv1 = rsv1
-        self.rsv2 = rsv2
-        self.rsv3 = rsv3
+        self.first = first  # FIN and RSV bits
         self.length = length
-        self.mask: bytes | None = None
+        self.mask = mask
         # How many bytes of the payload were checked as UTF-8 before it was complete;
         # None when the payload isn't uncompressed text, so it can't be checked early.
         self.validated: int | None = 0 if check_early else None
 
 
 _OPCODES: dict[int, Opcode] = {opcode.value: opcode for opcode in Opcode}
+# FIN, RSV1, RSV2 and RSV3 as booleans, indexed by the high nibble of a frame's first byte.
+_FLAGS: tuple[tuple[bool, bool, bool, bool], ...] = tuple(
+    (bool(bits & 8), bool(bits & 4), bool(bits & 2), bool(bits & 1)) for bits in range(16)
+)
 _Utf8Decoder = codecs.getincrementaldecoder("utf-8")
 
 
@@ -315,7 +309,7 @@ class Protocol:
             raise ProtocolError("unexpected continuation frame")
         self._check_open()
         self.expect_continuation_frame = not fin
-        self.send_frame(Frame(Opcode.CONT, data, fin))
+        self._send_data_frame(Opcode.CONT, data, fin)
 
     def send_text(self, data: BytesLike, fin: bool = True) -> None:
         """Send a text frame: ``data`` must be UTF-8; ``fin=False`` starts fragments.
@@ -329,7 +323,7 @@ class Protocol:
             raise ProtocolError("expected a continuation frame")
         self._check_open()
         self.expect_continuation_frame = not fin
-        self.send_frame(Frame(Opcode.TEXT, data, fin))
+        self._send_data_frame(Opcode.TEXT, data, fin)
 
     def send_binary(self, data: BytesLike, fin: bool = True) -> None:
         """Send a binary frame; ``fin=False`` starts a fragmented message.
@@ -343,7 +337,7 @@ class Protocol:
             raise ProtocolError("expected a continuation frame")
         self._check_open()
         self.expect_continuation_frame = not fin
-        self.send_frame(Frame(Opcode.BINARY, data, fin))
+        self._send_data_frame(Opcode.BINARY, data, fin)
 
     def send_close(self, code: int | None = None, reason: str = "") -> None:
         """Start the closing handshake with a Close frame.
@@ -451,6 +445,14 @@ class Protocol:
             self.logger.debug("> %s", frame)
         self.writes.append(frame.serialize(mask=self.side is CLIENT, extensions=self.extensions))
 
+    def _send_data_frame(self, opcode: Opcode, data: BytesLike, fin: bool) -> None:
+        """Queue a data frame; it's valid by construction, so checks are skipped."""
+        if self.extensions or self.debug:
+            self.send_frame(Frame(opcode, data, fin))
+        else:
+            first = opcode | 0x80 if fin else opcode
+            self.writes.append(encode_frame(first, data, self.side is CLIENT))
+
     def send_eof(self) -> None:
         """Queue the end of the stream: the I/O layer half-closes TCP."""
         assert not self.eof_sent, "EOF was already sent"
@@ -527,50 +529,61 @@ class Protocol:
         try:
             while self._mode is _Mode.FRAMES:
                 header = self._header
-                if header is None:
-                    if end - pos < 2:
+                if header is not None:
+                    # The rest of a frame whose payload was incomplete.
+                    length = header.length
+                    if end - pos < length:
+                        if header.validated is not None and end > pos:
+                            self._validate_partial(header, view, pos, end)
                         break
-                    start = pos
-                    first, second = view[pos], view[pos + 1]
-                    length = second & 0x7F
+                    self._header = None
+                    payload = view[pos : pos + length]
+                    pos += length
+                    self._receive_payload(
+                        header.opcode, header.first, payload, header.mask, header.validated or 0
+                    )
+                    continue
+                if end - pos < 2:
+                    break
+                start = pos
+                first, second = view[pos], view[pos + 1]
+                length = second & 0x7F
+                pos += 2
+                if length == 126:
+                    if end - pos < 2:
+                        pos = start
+                        break
+                    length = (view[pos] << 8) | view[pos + 1]
                     pos += 2
-                    if length == 126:
-                        if end - pos < 2:
-                            pos = start
-                            break
-                        length = (view[pos] << 8) | view[pos + 1]
-                        pos += 2
-                    elif length == 127:
-                        if end - pos < 8:
-                            pos = start
-                            break
-                        length = int.from_bytes(view[pos : pos + 8], "big")
-                        pos += 8
-                    # Check the header before waiting for the masking key: a bad
-                    # frame is refused as early as possible.
-                    header = self._check_header(first, second, length)
-                    if second & 0x80:
-                        if end - pos < 4:
-                            pos = start
-                            break
-                        header.mask = bytes(view[pos : pos + 4])
-                        pos += 4
-                    self._header = header
-                length = header.length
+                elif length == 127:
+                    if end - pos < 8:
+                        pos = start
+                        break
+                    length = int.from_bytes(view[pos : pos + 8], "big")
+                    pos += 8
+                # Check the header before waiting for the masking key or the payload:
+                # a bad frame is refused as early as possible.
+                opcode = self._check_header(first, second, length)
+                mask = None
+                if second & 0x80:
+                    if end - pos < 4:
+                        pos = start
+                        break
+                    mask = bytes(view[pos : pos + 4])
+                    pos += 4
                 if end - pos < length:
-                    if header.validated is not None and end > pos:
+                    # Check UTF-8 as bytes arrive only in uncompressed text: there, the
+                    # bytes are final.
+                    check_early = not (first & 0x70) and (
+                        opcode is Opcode.TEXT or (opcode is Opcode.CONT and self._text_message)
+                    )
+                    header = self._header = _Header(opcode, first, length, mask, check_early)
+                    if check_early and end > pos:
                         self._validate_partial(header, view, pos, end)
                     break
                 payload = view[pos : pos + length]
                 pos += length
-                self._header = None
-                if header.mask is not None:
-                    data = apply_mask(payload, header.mask)
-                elif type(payload) is not bytes:
-                    data = bytes(payload)
-                else:
-                    data = payload
-                self._receive_frame(header, data)
+                self._receive_payload(opcode, first, payload, mask, 0)
         except ProtocolError as exc:
             self._parser_failed(exc, CloseCode.PROTOCOL_ERROR, str(exc))
         except UnicodeDecodeError as exc:
@@ -594,41 +607,32 @@ class Protocol:
         self.parser_exc = exc
         self.fail(code, reason)
 
-    def _check_header(self, first: int, second: int, length: int) -> _Header:
+    def _check_header(self, first: int, second: int, length: int) -> Opcode:
         """Check a frame header as soon as it arrives, before its payload does."""
         opcode = _OPCODES.get(first & 0x0F)
         if opcode is None:
             raise ProtocolError("invalid opcode")
         if bool(second & 0x80) != (self.side is SERVER):
             raise ProtocolError("incorrect masking")
-        fin = bool(first & 0x80)
-        rsv = first & 0x70
-        if rsv and not self.extensions:
+        if first & 0x70 and not self.extensions:
             raise ProtocolError("reserved bits must be 0")
         if opcode >= Opcode.CLOSE:
             if length > 125:
                 raise ProtocolError("control frame too long")
-            if not fin:
+            if not first & 0x80:
                 raise ProtocolError("fragmented control frame")
         elif opcode is Opcode.CONT:
             if self.cur_size is None:
                 raise ProtocolError("unexpected continuation frame")
         elif self.cur_size is not None:
             raise ProtocolError("expected a continuation frame")
-        max_size = self._max_frame_size()
-        if max_size is not None and length > max_size:
-            raise PayloadTooBig(length, max_size)
-        # Check UTF-8 as bytes arrive only in uncompressed text, where they are final.
-        text = opcode is Opcode.TEXT or (opcode is Opcode.CONT and self._text_message)
-        return _Header(
-            opcode,
-            fin,
-            bool(rsv & 0x40),
-            bool(rsv & 0x20),
-            bool(rsv & 0x10),
-            length,
-            check_early=text and not rsv,
-        )
+        max_size = self.max_size
+        if max_size is not None:
+            if self.cur_size is not None:
+                max_size -= self.cur_size
+            if length > max_size:
+                raise PayloadTooBig(length, max_size)
+        return opcode
 
     def _max_frame_size(self) -> int | None:
         if self.max_size is None:
@@ -656,8 +660,23 @@ class Protocol:
         self._utf8.decode(chunk, False)
         header.validated = available
 
-    def _receive_frame(self, header: _Header, data: bytes) -> None:
-        frame = Frame(header.opcode, data, header.fin, header.rsv1, header.rsv2, header.rsv3)
+    def _receive_payload(
+        self,
+        opcode: Opcode,
+        first: int,
+        payload: bytes | bytearray,
+        mask: bytes | None,
+        validated: int,
+    ) -> None:
+        """Handle a complete frame; ``validated`` bytes of it were checked as UTF-8."""
+        if mask is not None:
+            data = apply_mask(payload, mask)
+        elif type(payload) is bytes:
+            data = payload
+        else:
+            data = bytes(payload)
+        fin, rsv1, rsv2, rsv3 = _FLAGS[first >> 4]
+        frame = Frame(opcode, data, fin, rsv1, rsv2, rsv3)
         if self.extensions:
             max_size = self._max_frame_size()
             for extension in reversed(self.extensions):
@@ -670,13 +689,13 @@ class Protocol:
         if opcode is Opcode.TEXT or opcode is Opcode.BINARY:
             text = opcode is Opcode.TEXT
             if text:
-                self._check_utf8(header, frame)
+                self._check_utf8(validated, frame)
             if not frame.fin:
                 self.cur_size = len(frame.data)
                 self._text_message = text
         elif opcode is Opcode.CONT:
             if self._text_message:
-                self._check_utf8(header, frame)
+                self._check_utf8(validated, frame)
             if frame.fin:
                 self.cur_size = None
                 self._text_message = False
@@ -691,10 +710,12 @@ class Protocol:
             self._receive_close(frame)
         self.events.append(frame)
 
-    def _check_utf8(self, header: _Header, frame: Frame) -> None:
-        """Check UTF-8 in a text frame, carrying incomplete characters to the next."""
+    def _check_utf8(self, done: int, frame: Frame) -> None:
+        """Check UTF-8 in a text frame, carrying incomplete characters to the next.
+
+        The first ``done`` bytes were checked already, as they arrived.
+        """
         data = frame.data
-        done = header.validated or 0
         decoder = self._utf8
         if decoder is None:
             if frame.fin:

@@ -1,9 +1,12 @@
 """A WebSocket connection on asyncio: the I/O around the Sans-I/O :class:`Protocol`."""
 
+# Arguments are checked at runtime for callers without type checking; pyright would
+# call those checks unnecessary, and casting around them costs time on the hot path.
+# pyright: reportUnnecessaryIsInstance=false
+
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import struct
@@ -257,7 +260,7 @@ class Connection(asyncio.Protocol):
             await asyncio.shield(self.fragmented_send_waiter)
 
         # Callers without type checking may pass anything: check at runtime.
-        value = cast(object, message)
+        value: object = message
         if isinstance(value, str):
             if self.protocol.state is not OPEN:
                 await self._raise_closed()
@@ -278,7 +281,7 @@ class Connection(asyncio.Protocol):
             await self._send_fragments(iter(cast("Iterable[Data]", value)), text)
             return
         elif isinstance(value, AsyncIterable):
-            await self._send_async_fragments(aiter(cast("AsyncIterable[Data]", value)), text)
+            await self._send_async_fragments(aiter(value), text)
             return
         else:
             raise TypeError("data must be str, bytes, iterable, or async iterable")
@@ -288,7 +291,7 @@ class Connection(asyncio.Protocol):
 
     def _send_fragment(self, chunk: Data, text: bool | None, first: bool, fin: bool) -> bool:
         """Send one frame of a fragmented message; return whether it's text."""
-        value = cast(object, chunk)
+        value: object = chunk
         if isinstance(value, str):
             data: BytesLike = value.encode()
             is_text = text is not False
@@ -423,7 +426,7 @@ class Connection(asyncio.Protocol):
             TypeError: If ``data`` isn't str or bytes-like.
 
         """
-        value = cast(object, data)
+        value: object = data
         if value is None:
             # Random payloads make collisions with pending pings unlikely; retry if not.
             payload = struct.pack("!I", random.getrandbits(32))
@@ -526,7 +529,12 @@ class Connection(asyncio.Protocol):
 
     def send_data(self) -> None:
         """Write what the protocol wants to send; half-close TCP on request."""
-        for data in self.protocol.data_to_send():
+        protocol = self.protocol
+        writes = protocol.writes
+        if not writes:
+            return
+        protocol.writes = []
+        for data in writes:
             if data:
                 self.transport.write(data)
             else:
@@ -537,7 +545,7 @@ class Connection(asyncio.Protocol):
                     self.transport.write_eof()
                 else:
                     self.transport.close()
-        if self.close_timer is None and self.protocol.close_expected():
+        if self.close_timer is None and protocol.state is not OPEN and protocol.close_expected():
             self._start_close_timer()
 
     def _start_close_timer(self) -> None:
@@ -580,7 +588,10 @@ class Connection(asyncio.Protocol):
         """Called by asyncio when bytes arrive."""
         protocol = self.protocol
         protocol.receive_data(data)
-        events = protocol.events_received()
+        events = protocol.events
+        if not events and not protocol.writes:
+            return
+        protocol.events = []
         # Answer pings and Close frames first: the events may take a while to process.
         if protocol.writes:
             self.send_data()
@@ -641,9 +652,12 @@ class Connection(asyncio.Protocol):
         assert isinstance(event, Frame)
         opcode = event.opcode
         if opcode in DATA_OPCODES:
-            # After a Close frame, reading stopped: late frames are dropped.
-            with contextlib.suppress(EOFError):
+            # After a Close frame, reading stopped: late frames are dropped. (Not
+            # contextlib.suppress: this is the hot path, and it's much slower.)
+            try:  # noqa: SIM105
                 self.recv_messages.put(event)
+            except EOFError:
+                pass
         elif opcode is Opcode.PONG:
             self.acknowledge_pings(bytes(event.data))
         elif opcode is Opcode.CLOSE:
@@ -682,7 +696,7 @@ def broadcast(
         ValueError: If ``raise_exceptions`` is True before Python 3.11.
 
     """
-    value = cast(object, message)
+    value: object = message
     if isinstance(value, str):
         send_method = "send_text"
         payload: BytesLike = value.encode()

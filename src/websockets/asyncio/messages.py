@@ -134,30 +134,32 @@ class Assembler:
         """
         if self.get_in_progress:
             raise ConcurrencyError("get() or get_iter() is already running")
-        self.get_in_progress = True
-        try:
-            while not self.complete:
-                if self.closed:
-                    raise EOFError("stream of frames ended")
-                await self._wait()
-            frames = self.frames
-            frame = frames.popleft()
-            text = frame.opcode is Opcode.TEXT
-            if frame.fin:
-                data = frame.data
-            else:
-                chunks = [frame.data]
-                while True:
-                    frame = frames.popleft()
-                    chunks.append(frame.data)
-                    if frame.fin:
-                        break
-                data = b"".join(chunks)
-            self.complete -= 1
-            if self.paused:
-                self._maybe_resume()
-        finally:
-            self.get_in_progress = False
+        if not self.complete:
+            self.get_in_progress = True
+            try:
+                while not self.complete:
+                    if self.closed:
+                        raise EOFError("stream of frames ended")
+                    await self._wait()
+            finally:
+                self.get_in_progress = False
+        # From here on, nothing awaits: no other coroutine can interleave.
+        frames = self.frames
+        frame = frames.popleft()
+        text = frame.opcode is Opcode.TEXT
+        if frame.fin:
+            data = frame.data
+        else:
+            chunks = [frame.data]
+            while True:
+                frame = frames.popleft()
+                chunks.append(frame.data)
+                if frame.fin:
+                    break
+            data = b"".join(chunks)
+        self.complete -= 1
+        if self.paused:
+            self._maybe_resume()
         if decode is None:
             decode = text
         if decode:
