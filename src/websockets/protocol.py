@@ -98,6 +98,11 @@ class _Header:
 
 
 _OPCODES: dict[int, Opcode] = {opcode.value: opcode for opcode in Opcode}
+# Module-level names resolve faster than enum attributes on the hot path.
+_CONT, _TEXT, _BINARY = Opcode.CONT, Opcode.TEXT, Opcode.BINARY
+_CLOSE, _PING, _PONG = Opcode.CLOSE, Opcode.PING, Opcode.PONG
+_OPCODE_TABLE: list[Opcode | None] = [_OPCODES.get(value) for value in range(16)]
+_utf_8_decode = codecs.utf_8_decode
 # FIN, RSV1, RSV2 and RSV3 as booleans, indexed by the high nibble of a frame's first byte.
 _FLAGS: tuple[tuple[bool, bool, bool, bool], ...] = tuple(
     (bool(bits & 8), bool(bits & 4), bool(bits & 2), bool(bits & 1)) for bits in range(16)
@@ -142,6 +147,8 @@ class Protocol:
 
         self.side = side
         self.max_size = max_size
+        # The MASK bit that incoming frames must have: clients mask, servers don't.
+        self._mask_bit = 0x80 if side is SERVER else 0
         self._state = state
         if self.debug:
             self.logger.debug("= connection is %s", state.name)
@@ -309,7 +316,12 @@ class Protocol:
             raise ProtocolError("unexpected continuation frame")
         self._check_open()
         self.expect_continuation_frame = not fin
-        self._send_data_frame(Opcode.CONT, data, fin)
+        if self.extensions or self.debug:
+            self.send_frame(Frame(_CONT, data, fin))
+        else:
+            # Valid by construction: skip the checks of Frame.serialize().
+            first = 0x80 if fin else 0x0
+            self.writes.append(encode_frame(first, data, self.side is CLIENT))
 
     def send_text(self, data: BytesLike, fin: bool = True) -> None:
         """Send a text frame: ``data`` must be UTF-8; ``fin=False`` starts fragments.
@@ -321,9 +333,15 @@ class Protocol:
         """
         if self.expect_continuation_frame:
             raise ProtocolError("expected a continuation frame")
-        self._check_open()
+        if self._state is not OPEN:
+            raise InvalidState(f"connection is {self._state.name.lower()}")
         self.expect_continuation_frame = not fin
-        self._send_data_frame(Opcode.TEXT, data, fin)
+        if self.extensions or self.debug:
+            self.send_frame(Frame(_TEXT, data, fin))
+        else:
+            # Valid by construction: skip the checks of Frame.serialize().
+            first = 0x81 if fin else 0x1
+            self.writes.append(encode_frame(first, data, self.side is CLIENT))
 
     def send_binary(self, data: BytesLike, fin: bool = True) -> None:
         """Send a binary frame; ``fin=False`` starts a fragmented message.
@@ -335,9 +353,15 @@ class Protocol:
         """
         if self.expect_continuation_frame:
             raise ProtocolError("expected a continuation frame")
-        self._check_open()
+        if self._state is not OPEN:
+            raise InvalidState(f"connection is {self._state.name.lower()}")
         self.expect_continuation_frame = not fin
-        self._send_data_frame(Opcode.BINARY, data, fin)
+        if self.extensions or self.debug:
+            self.send_frame(Frame(_BINARY, data, fin))
+        else:
+            # Valid by construction: skip the checks of Frame.serialize().
+            first = 0x82 if fin else 0x2
+            self.writes.append(encode_frame(first, data, self.side is CLIENT))
 
     def send_close(self, code: int | None = None, reason: str = "") -> None:
         """Start the closing handshake with a Close frame.
@@ -444,14 +468,6 @@ class Protocol:
         if self.debug:
             self.logger.debug("> %s", frame)
         self.writes.append(frame.serialize(mask=self.side is CLIENT, extensions=self.extensions))
-
-    def _send_data_frame(self, opcode: Opcode, data: BytesLike, fin: bool) -> None:
-        """Queue a data frame; it's valid by construction, so checks are skipped."""
-        if self.extensions or self.debug:
-            self.send_frame(Frame(opcode, data, fin))
-        else:
-            first = opcode | 0x80 if fin else opcode
-            self.writes.append(encode_frame(first, data, self.side is CLIENT))
 
     def send_eof(self) -> None:
         """Queue the end of the stream: the I/O layer half-closes TCP."""
@@ -562,8 +578,19 @@ class Protocol:
                     length = int.from_bytes(view[pos : pos + 8], "big")
                     pos += 8
                 # Check the header before waiting for the masking key or the payload:
-                # a bad frame is refused as early as possible.
-                opcode = self._check_header(first, second, length)
+                # a bad frame is refused as early as possible. The common case, an
+                # unfragmented data frame, needs only the checks inline here.
+                opcode = _OPCODE_TABLE[first & 0x0F]
+                if (
+                    opcode is None
+                    or opcode >= 8
+                    or opcode is _CONT
+                    or self.cur_size is not None
+                    or (second & 0x80) != self._mask_bit
+                    or (first & 0x70 and not self.extensions)
+                    or (self.max_size is not None and length > self.max_size)
+                ):
+                    opcode = self._check_header(first, second, length)
                 mask = None
                 if second & 0x80:
                     if end - pos < 4:
@@ -583,7 +610,17 @@ class Protocol:
                     break
                 payload = view[pos : pos + length]
                 pos += length
-                self._receive_payload(opcode, first, payload, mask, 0)
+                if 0 < opcode <= 2 and first & 0x80 and not self.extensions and not self.debug:
+                    # The common case, inline: a whole message in one data frame.
+                    if mask is not None:
+                        payload = apply_mask(payload, mask)
+                    elif type(payload) is not bytes:
+                        payload = bytes(payload)
+                    if opcode is _TEXT:
+                        _utf_8_decode(payload, "strict", True)
+                    self.events.append(Frame(opcode, payload))
+                else:
+                    self._receive_payload(opcode, first, payload, mask, 0)
         except ProtocolError as exc:
             self._parser_failed(exc, CloseCode.PROTOCOL_ERROR, str(exc))
         except UnicodeDecodeError as exc:
@@ -686,14 +723,20 @@ class Protocol:
         if self.debug:
             self.logger.debug("< %s", frame)
         opcode = frame.opcode
-        if opcode is Opcode.TEXT or opcode is Opcode.BINARY:
-            text = opcode is Opcode.TEXT
-            if text:
+        if opcode is _TEXT:
+            if frame.fin and not validated:
+                # The common case: a whole text message in one frame.
+                _utf_8_decode(frame.data, "strict", True)
+            else:
                 self._check_utf8(validated, frame)
+                if not frame.fin:
+                    self.cur_size = len(frame.data)
+                    self._text_message = True
+        elif opcode is _BINARY:
             if not frame.fin:
                 self.cur_size = len(frame.data)
-                self._text_message = text
-        elif opcode is Opcode.CONT:
+                self._text_message = False
+        elif opcode is _CONT:
             if self._text_message:
                 self._check_utf8(validated, frame)
             if frame.fin:
@@ -702,11 +745,11 @@ class Protocol:
             else:
                 assert self.cur_size is not None
                 self.cur_size += len(frame.data)
-        elif opcode is Opcode.PING:
+        elif opcode is _PING:
             # RFC 6455, section 5.5.2: answer with the same payload, unless closing.
             if self._state is OPEN:
-                self.send_frame(Frame(Opcode.PONG, frame.data))
-        elif opcode is Opcode.CLOSE:
+                self.send_frame(Frame(_PONG, frame.data))
+        elif opcode is _CLOSE:
             self._receive_close(frame)
         self.events.append(frame)
 

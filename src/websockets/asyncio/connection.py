@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar, cast, overload
 from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK
 from ..frames import DATA_OPCODES, BytesLike, CloseCode, Frame, Opcode, is_bytes_like
 from ..http11 import Request, Response
-from ..protocol import CLOSED, OPEN, Event, Protocol, State
+from ..protocol import CLOSED, CONNECTING, OPEN, Event, Protocol, State
 from ..typing import Data, LoggerLike, Subprotocol
 from .messages import Assembler
 
@@ -160,9 +160,15 @@ class Connection(asyncio.Protocol):
             ConnectionClosedError: If the connection closes with an error.
 
         """
+        messages = self.recv_messages
         try:
             while True:
-                yield await self.recv()
+                # Skip the checks of recv() while messages arrive normally.
+                try:
+                    message = await messages.get()
+                except (EOFError, ConcurrencyError, UnicodeDecodeError):
+                    message = await self.recv()
+                yield message
         except ConnectionClosedOK:
             return
 
@@ -589,14 +595,24 @@ class Connection(asyncio.Protocol):
         protocol = self.protocol
         protocol.receive_data(data)
         events = protocol.events
-        if not events and not protocol.writes:
-            return
-        protocol.events = []
+        if events:
+            protocol.events = []
         # Answer pings and Close frames first: the events may take a while to process.
         if protocol.writes:
             self.send_data()
+        messages = self.recv_messages
         for event in events:
-            self.process_event(event)
+            # Data frames take the short way; handshake events and control frames go
+            # through process_event(), which subclasses extend.
+            if type(event) is Frame and event.opcode <= 2 and not messages.closed:
+                messages.put(event)
+            else:
+                self.process_event(event)
+        if protocol.state is CONNECTING:
+            self.handshake_data_received()
+
+    def handshake_data_received(self) -> None:
+        """Called after data arrives while the opening handshake is in progress."""
 
     def eof_received(self) -> None:
         """Called by asyncio when the peer half-closes the TCP connection."""

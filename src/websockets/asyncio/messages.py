@@ -89,14 +89,17 @@ class Assembler:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
+    def _resume_for_reader(self) -> None:
+        # A reader waits for frames that can only arrive if reading resumes, e.g. the
+        # rest of a message longer than the queue: the size limit of messages bounds
+        # memory then.
+        self.paused = False
+        self.resume()
+
     async def _wait(self) -> None:
         """Wait until a frame arrives or the queue closes."""
         if self.paused:
-            # A reader waits for frames that can only arrive if reading resumes, e.g.
-            # the rest of a message longer than the queue: the size limit of messages
-            # bounds memory then.
-            self.paused = False
-            self.resume()
+            self._resume_for_reader()
         waiter = self.waiter = asyncio.get_running_loop().create_future()
         try:
             await waiter
@@ -140,7 +143,13 @@ class Assembler:
                 while not self.complete:
                     if self.closed:
                         raise EOFError("stream of frames ended")
-                    await self._wait()
+                    if self.paused:
+                        self._resume_for_reader()
+                    waiter = self.waiter = asyncio.get_running_loop().create_future()
+                    try:
+                        await waiter
+                    finally:
+                        self.waiter = None
             finally:
                 self.get_in_progress = False
         # From here on, nothing awaits: no other coroutine can interleave.

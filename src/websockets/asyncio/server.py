@@ -177,9 +177,8 @@ class ServerConnection(Connection):
         super().connection_made(transport)
         self.server.start_connection_handler(self)
 
-    def data_received(self, data: bytes) -> None:
-        """Called by asyncio when bytes arrive."""
-        super().data_received(data)
+    def handshake_data_received(self) -> None:
+        """Called after data arrives while the opening handshake is in progress."""
         if self.request is None:
             self._check_request_failed()
 
