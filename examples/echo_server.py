@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 
 from websockets.asyncio.server import ServerConnection, serve
 
@@ -31,7 +32,6 @@ if __name__ == "__main__":
     parser.add_argument("--host", default="localhost")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
-    try:
+    # Ctrl-C stops the server quietly.
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main(args.host, args.port))
-    except KeyboardInterrupt:
-        pass
