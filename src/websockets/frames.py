@@ -452,8 +452,8 @@ class _MaskingKeys:
     __slots__ = ("pool", "position")
 
     def __init__(self) -> None:
-        self.pool = b""
-        self.position = 0
+        self.pool: bytes = b""
+        self.position: int = 0
 
     def __call__(self) -> bytes:
         position = self.position
@@ -464,7 +464,7 @@ class _MaskingKeys:
         return self.pool[position : position + 4]
 
 
-new_masking_key = _MaskingKeys()
+new_masking_key: Callable[[], bytes] = _MaskingKeys()
 """Return a fresh, unpredictable 4-byte masking key."""
 
 
