@@ -423,3 +423,15 @@ class TestProperties:
         assert quoted == build_quoted_string(realm)
         unquoted = quoted[1:-1].replace('\\"', '"').replace("\\\\", "\\")
         assert unquoted == realm
+
+
+def test_validate_upgrade() -> None:
+    from websockets.datastructures import Headers
+    from websockets.exceptions import InvalidUpgrade
+    from websockets.headers import validate_upgrade
+
+    validate_upgrade(Headers(Connection="keep-alive, Upgrade", Upgrade="WebSocket"))
+    with pytest.raises(InvalidUpgrade, match="missing Connection header"):
+        validate_upgrade(Headers(Upgrade="websocket"))
+    with pytest.raises(InvalidUpgrade, match="invalid Upgrade header: websocket, h2c"):
+        validate_upgrade(Headers(Connection="Upgrade", Upgrade="websocket, h2c"))

@@ -15,7 +15,6 @@ from .exceptions import (
     InvalidHeaderValue,
     InvalidMessage,
     InvalidStatus,
-    InvalidUpgrade,
     NegotiationError,
 )
 from .extensions.base import ClientExtensionFactory, Extension
@@ -34,10 +33,9 @@ from .headers import (
     build_extension,
     build_host,
     build_subprotocol,
-    parse_connection,
     parse_extension,
     parse_subprotocol,
-    parse_upgrade,
+    validate_upgrade,
 )
 from .http11 import Request, Response
 from .protocol import CLIENT, CONNECTING, OPEN, Protocol, State
@@ -120,15 +118,7 @@ class ClientProtocol(Protocol):
         if response.status_code != 101:
             raise InvalidStatus(response)
         headers = response.headers
-        connection = [
-            value for header in headers.get_all(CONNECTION) for value in parse_connection(header)
-        ]
-        if not any(value.lower() == "upgrade" for value in connection):
-            raise InvalidUpgrade(CONNECTION, ", ".join(connection) if connection else None)
-        upgrade = [value for header in headers.get_all(UPGRADE) for value in parse_upgrade(header)]
-        # RFC 6455 spells it "websocket", but the token is case-insensitive (RFC 7230).
-        if len(upgrade) != 1 or upgrade[0].lower() != "websocket":
-            raise InvalidUpgrade(UPGRADE, ", ".join(upgrade) if upgrade else None)
+        validate_upgrade(headers)
         try:
             accept = headers[SEC_WEBSOCKET_ACCEPT]
         except KeyError as exc:

@@ -14,10 +14,13 @@ import binascii
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
-from typing import Final, NewType, TypeVar, cast
+from typing import TYPE_CHECKING, Final, NewType, TypeVar, cast
 
-from .exceptions import InvalidHeaderFormat, InvalidHeaderValue
+from .exceptions import InvalidHeaderFormat, InvalidHeaderValue, InvalidUpgrade
 from .typing import ExtensionName, ExtensionParameter, Subprotocol
+
+if TYPE_CHECKING:
+    from .datastructures import Headers
 
 __all__ = [
     "build_authorization_basic",
@@ -425,6 +428,28 @@ def build_authorization_basic(username: str, password: str) -> str:
     assert ":" not in username, "username cannot contain a colon"
     user_pass = f"{username}:{password}"
     return "Basic " + base64.b64encode(user_pass.encode()).decode()
+
+
+def validate_upgrade(headers: Headers) -> None:
+    """Check the Connection and Upgrade headers of a handshake (RFC 6455, section 4).
+
+    Connection must include the "Upgrade" option and Upgrade must be "websocket"
+    alone; both are case-insensitive tokens (RFC 7230).
+
+    Raises:
+        InvalidUpgrade: If either header is missing or wrong.
+
+    """
+    options = [
+        option for value in headers.get_all(CONNECTION) for option in parse_connection(value)
+    ]
+    if not any(option.lower() == "upgrade" for option in options):
+        raise InvalidUpgrade(CONNECTION, ", ".join(options) if options else None)
+    protocols = [
+        protocol for value in headers.get_all(UPGRADE) for protocol in parse_upgrade(value)
+    ]
+    if len(protocols) != 1 or protocols[0].lower() != "websocket":
+        raise InvalidUpgrade(UPGRADE, ", ".join(protocols) if protocols else None)
 
 
 def build_host(host: str, port: int, secure: bool, *, always_include_port: bool = False) -> str:

@@ -36,10 +36,9 @@ from .headers import (
     SEC_WEBSOCKET_VERSION,
     UPGRADE,
     build_extension,
-    parse_connection,
     parse_extension,
     parse_subprotocol,
-    parse_upgrade,
+    validate_upgrade,
 )
 from .http11 import Request, Response
 from .protocol import CONNECTING, OPEN, SERVER, Protocol, State
@@ -166,15 +165,7 @@ class ServerProtocol(Protocol):
 
         """
         headers = request.headers
-        connection = [
-            value for header in headers.get_all(CONNECTION) for value in parse_connection(header)
-        ]
-        if not any(value.lower() == "upgrade" for value in connection):
-            raise InvalidUpgrade(CONNECTION, ", ".join(connection) if connection else None)
-        upgrade = [value for header in headers.get_all(UPGRADE) for value in parse_upgrade(header)]
-        # RFC 6455 spells it "websocket", but the token is case-insensitive (RFC 7230).
-        if len(upgrade) != 1 or upgrade[0].lower() != "websocket":
-            raise InvalidUpgrade(UPGRADE, ", ".join(upgrade) if upgrade else None)
+        validate_upgrade(headers)
         key = _single(headers, SEC_WEBSOCKET_KEY)
         try:
             raw_key = base64.b64decode(key.encode(), validate=True)

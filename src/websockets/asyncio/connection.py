@@ -317,41 +317,11 @@ class Connection(asyncio.Protocol):
         return is_text
 
     async def _send_fragments(self, chunks: Iterable[Data], text: bool | None) -> None:
-        iterator = iter(chunks)
-        try:
-            current = next(iterator)
-        except StopIteration:
-            return
-        if self.protocol.state is not OPEN:
-            await self._raise_closed()
-        self.fragmented_send_waiter = self.loop.create_future()
-        try:
-            first = True
-            kind: type[str] | None = None
-            for upcoming in iterator:
-                kind = self._check_uniform(current, kind)
-                if self.protocol.state is not OPEN:
-                    await self._raise_closed()
-                self._send_fragment(current, text, first, fin=False)
-                first = False
-                if self.writing_paused:
-                    await self._drain()
-                current = upcoming
-            self._check_uniform(current, kind)
-            if self.protocol.state is not OPEN:
-                await self._raise_closed()
-            self._send_fragment(current, text, first, fin=True)
-        except ConnectionClosed:
-            raise
-        except Exception:
-            # A message cut short can't be finished: the connection can't go on.
-            self._fail(CloseCode.INTERNAL_ERROR, "error in fragmented message")
-            raise
-        finally:
-            self.fragmented_send_waiter.set_result(None)
-            self.fragmented_send_waiter = None
-        if self.writing_paused:
-            await self._drain()
+        async def each() -> AsyncIterator[Data]:
+            for chunk in chunks:
+                yield chunk
+
+        await self._send_async_fragments(each(), text)
 
     async def _send_async_fragments(self, chunks: AsyncIterator[Data], text: bool | None) -> None:
         try:
