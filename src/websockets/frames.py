@@ -383,7 +383,7 @@ class Frame:
             (length,) = _UNPACK_16((yield from read_exact(2)))
         elif length == 127:
             (length,) = _UNPACK_64((yield from read_exact(8)))
-        if opcode >= Opcode.CLOSE:
+        if opcode >= OP_CLOSE:
             # Refuse a bad control frame before reading its payload.
             _check_control(length, fin)
         if max_size is not None and length > max_size:
@@ -438,7 +438,7 @@ class Frame:
         """
         if self.rsv1 or self.rsv2 or self.rsv3:
             raise ProtocolError("reserved bits must be 0")
-        if self.opcode >= Opcode.CLOSE:
+        if self.opcode >= OP_CLOSE:
             _check_control(len(self.data), self.fin)
 
 

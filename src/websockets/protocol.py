@@ -80,6 +80,12 @@ class _Mode(enum.Enum):
     DISCARD = enum.auto()  # input is ignored until EOF
 
 
+_HANDSHAKE_MODE = _Mode.HANDSHAKE
+_HOLD_MODE = _Mode.HOLD
+_FRAMES_MODE = _Mode.FRAMES
+_DISCARD_MODE = _Mode.DISCARD
+
+
 class _Header:
     """The header of a frame whose payload hasn't fully arrived yet."""
 
@@ -178,9 +184,9 @@ class Protocol:
         self._header: _Header | None = None
         self._eof_received = False
 
-        self._mode = _Mode.HANDSHAKE if state is CONNECTING else _Mode.FRAMES
+        self._mode = _HANDSHAKE_MODE if state is CONNECTING else _FRAMES_MODE
         self.parser: Generator[None] | None = None
-        if self._mode is _Mode.HANDSHAKE:
+        if self._mode is _HANDSHAKE_MODE:
             self.parser = self.parse()
             next(self.parser)
 
@@ -254,18 +260,18 @@ class Protocol:
         if self._eof_received:
             raise EOFError("stream ended")
         mode = self._mode
-        if mode is _Mode.FRAMES:
+        if mode is _FRAMES_MODE:
             self._receive_frames(data)
-        elif mode is _Mode.HANDSHAKE:
+        elif mode is _HANDSHAKE_MODE:
             self.reader.feed_data(data)
             assert self.parser is not None
             next(self.parser)
-            if self._mode is _Mode.FRAMES:
+            if self._mode is _FRAMES_MODE:
                 self._receive_frames(self.reader.read_buffered())
-            elif self._mode is _Mode.HOLD:
+            elif self._mode is _HOLD_MODE:
                 self._buffer += self.reader.read_buffered()
                 self._check_held()
-        elif mode is _Mode.HOLD:
+        elif mode is _HOLD_MODE:
             self._buffer += data
             self._check_held()
         # In DISCARD mode, the data is dropped.
@@ -282,13 +288,13 @@ class Protocol:
         if self.debug:
             self.logger.debug("< EOF")
         mode = self._mode
-        if mode is _Mode.HANDSHAKE:
+        if mode is _HANDSHAKE_MODE:
             self.reader.feed_eof()
             assert self.parser is not None
             next(self.parser)
-        elif mode is _Mode.DISCARD:
+        elif mode is _DISCARD_MODE:
             self._closed_by_peer()
-        elif mode is _Mode.HOLD:
+        elif mode is _HOLD_MODE:
             # The client half-closed after its request: it may still read the
             # response. The EOF takes effect once the server decides.
             pass
@@ -383,7 +389,7 @@ class Protocol:
         else:
             close = Close(code, reason)
             data = close.serialize()
-        self.send_frame(Frame(Opcode.CLOSE, data))
+        self.send_frame(Frame(_CLOSE, data))
         self.close_sent = close
         self.state = CLOSING
 
@@ -395,7 +401,7 @@ class Protocol:
 
         """
         self._check_open_or_closing()
-        self.send_frame(Frame(Opcode.PING, data))
+        self.send_frame(Frame(_PING, data))
 
     def send_pong(self, data: BytesLike) -> None:
         """Send a Pong frame.
@@ -405,7 +411,7 @@ class Protocol:
 
         """
         self._check_open_or_closing()
-        self.send_frame(Frame(Opcode.PONG, data))
+        self.send_frame(Frame(_PONG, data))
 
     def fail(self, code: int, reason: str = "") -> None:
         """Fail the connection (RFC 6455, section 7.1.7).
@@ -417,7 +423,7 @@ class Protocol:
         """
         if self._state is OPEN and code != CloseCode.ABNORMAL_CLOSURE:
             close = Close(code, reason)
-            self.send_frame(Frame(Opcode.CLOSE, close.serialize()))
+            self.send_frame(Frame(_CLOSE, close.serialize()))
             self.close_sent = close
             self.state = CLOSING
         if self.side is SERVER and not self.eof_sent:
@@ -493,18 +499,18 @@ class Protocol:
 
     def _start_frames(self) -> None:
         """Switch from the handshake to frames, parsing any bytes already received."""
-        self._mode = _Mode.FRAMES
+        self._mode = _FRAMES_MODE
         self.parser = None
         if self._buffer:
             pending, self._buffer = bytes(self._buffer), bytearray()
             self._receive_frames(pending)
-        if self._eof_received and self._mode is _Mode.FRAMES:
+        if self._eof_received and self._mode is _FRAMES_MODE:
             self.parser_exc = EOFError("unexpected end of stream")
             self.fail(CloseCode.ABNORMAL_CLOSURE, "unexpected end of stream")
 
     def _hold(self) -> None:
         """Keep incoming bytes aside until the server decides on the handshake."""
-        self._mode = _Mode.HOLD
+        self._mode = _HOLD_MODE
         self.parser = None
 
     def _check_held(self) -> None:
@@ -516,7 +522,7 @@ class Protocol:
 
     def _discard(self) -> None:
         """Ignore all input from now on; on EOF, the connection is CLOSED."""
-        self._mode = _Mode.DISCARD
+        self._mode = _DISCARD_MODE
         self.parser = None
         self._buffer = bytearray()
         self._header = None
@@ -543,7 +549,7 @@ class Protocol:
         end = len(view)
         pos = 0
         try:
-            while self._mode is _Mode.FRAMES:
+            while self._mode is _FRAMES_MODE:
                 header = self._header
                 if header is not None:
                     # The rest of a frame whose payload was incomplete.
@@ -602,7 +608,7 @@ class Protocol:
                     # Check UTF-8 as bytes arrive only in uncompressed text: there, the
                     # bytes are final.
                     check_early = not (first & 0x70) and (
-                        opcode is Opcode.TEXT or (opcode is Opcode.CONT and self._text_message)
+                        opcode is _TEXT or (opcode is _CONT and self._text_message)
                     )
                     header = self._header = _Header(opcode, first, length, mask, check_early)
                     if check_early and end > pos:
@@ -633,7 +639,7 @@ class Protocol:
         except Exception as exc:
             self.logger.error("parser failed", exc_info=True)
             self._parser_failed(exc, CloseCode.INTERNAL_ERROR, "")
-        if self._mode is not _Mode.FRAMES:
+        if self._mode is not _FRAMES_MODE:
             return
         if view is buffer:
             del buffer[:pos]
@@ -653,12 +659,12 @@ class Protocol:
             raise ProtocolError("incorrect masking")
         if first & 0x70 and not self.extensions:
             raise ProtocolError("reserved bits must be 0")
-        if opcode >= Opcode.CLOSE:
+        if opcode >= _CLOSE:
             if length > 125:
                 raise ProtocolError("control frame too long")
             if not first & 0x80:
                 raise ProtocolError("fragmented control frame")
-        elif opcode is Opcode.CONT:
+        elif opcode is _CONT:
             if self.cur_size is None:
                 raise ProtocolError("unexpected continuation frame")
         elif self.cur_size is not None:
@@ -779,7 +785,7 @@ class Protocol:
         else:
             # Echo the code: a fragmented message in progress ends here too, which
             # RFC 6455, section 5.4, allows since control frames may interleave.
-            self.send_frame(Frame(Opcode.CLOSE, frame.data))
+            self.send_frame(Frame(_CLOSE, frame.data))
             self.close_sent = self.close_rcvd
             self.close_rcvd_then_sent = True
             self.state = CLOSING

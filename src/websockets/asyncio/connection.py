@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar, cast, overload
 
 from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK
-from ..frames import DATA_OPCODES, BytesLike, CloseCode, Frame, Opcode, is_bytes_like
+from ..frames import DATA_OPCODES, OP_CLOSE, OP_PONG, BytesLike, CloseCode, Frame, is_bytes_like
 from ..http11 import Request, Response
 from ..protocol import CLOSED, CONNECTING, OPEN, Event, Protocol, State
 from ..typing import Data, LoggerLike, Subprotocol
@@ -644,9 +644,9 @@ class Connection(asyncio.Protocol):
                 self.recv_messages.put(event)
             except EOFError:
                 pass
-        elif opcode is Opcode.PONG:
+        elif opcode is OP_PONG:
             self.acknowledge_pings(bytes(event.data))
-        elif opcode is Opcode.CLOSE:
+        elif opcode is OP_CLOSE:
             # No more messages: recv() returns what's queued, then waits for the close.
             self.recv_messages.close()
 
