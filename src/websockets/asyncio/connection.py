@@ -16,7 +16,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, M
 from types import TracebackType
 from typing import Any, Literal, TypeVar, cast, overload
 
-from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK
+from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK, InvalidState
 from ..frames import DATA_OPCODES, OP_CLOSE, OP_PONG, BytesLike, CloseCode, Frame, is_bytes_like
 from ..http11 import Request, Response
 from ..protocol import CLOSED, CONNECTING, OPEN, Event, Protocol, State
@@ -267,20 +267,24 @@ class Connection(asyncio.Protocol):
 
         # Callers without type checking may pass anything: check at runtime.
         value: object = message
+        # The protocol refuses to send unless the connection is OPEN; then the caller
+        # learns how it closed.
         if isinstance(value, str):
-            if self.protocol.state is not OPEN:
+            try:
+                if text is False:
+                    self.protocol.send_binary(value.encode())
+                else:
+                    self.protocol.send_text(value.encode())
+            except InvalidState:
                 await self._raise_closed()
-            if text is False:
-                self.protocol.send_binary(value.encode())
-            else:
-                self.protocol.send_text(value.encode())
         elif is_bytes_like(value):
-            if self.protocol.state is not OPEN:
+            try:
+                if text:
+                    self.protocol.send_text(value)
+                else:
+                    self.protocol.send_binary(value)
+            except InvalidState:
                 await self._raise_closed()
-            if text:
-                self.protocol.send_text(value)
-            else:
-                self.protocol.send_binary(value)
         elif isinstance(value, Mapping):
             raise TypeError("data is a dict-like object")
         elif isinstance(value, Iterable):
