@@ -320,14 +320,7 @@ class Protocol:
         """
         if not self.expect_continuation_frame:
             raise ProtocolError("unexpected continuation frame")
-        self._check_open()
-        self.expect_continuation_frame = not fin
-        if self.extensions or self.debug:
-            self.send_frame(Frame(_CONT, data, fin))
-        else:
-            # Valid by construction: skip the checks of Frame.serialize().
-            first = 0x80 if fin else 0x0
-            self.writes.append(encode_frame(first, data, self.side is CLIENT))
+        self._send_data_frame(_CONT, data, fin)
 
     def send_text(self, data: BytesLike, fin: bool = True) -> None:
         """Send a text frame: ``data`` must be UTF-8; ``fin=False`` starts fragments.
@@ -339,15 +332,7 @@ class Protocol:
         """
         if self.expect_continuation_frame:
             raise ProtocolError("expected a continuation frame")
-        if self._state is not OPEN:
-            raise InvalidState(f"connection is {self._state.name.lower()}")
-        self.expect_continuation_frame = not fin
-        if self.extensions or self.debug:
-            self.send_frame(Frame(_TEXT, data, fin))
-        else:
-            # Valid by construction: skip the checks of Frame.serialize().
-            first = 0x81 if fin else 0x1
-            self.writes.append(encode_frame(first, data, self.side is CLIENT))
+        self._send_data_frame(_TEXT, data, fin)
 
     def send_binary(self, data: BytesLike, fin: bool = True) -> None:
         """Send a binary frame; ``fin=False`` starts a fragmented message.
@@ -359,15 +344,7 @@ class Protocol:
         """
         if self.expect_continuation_frame:
             raise ProtocolError("expected a continuation frame")
-        if self._state is not OPEN:
-            raise InvalidState(f"connection is {self._state.name.lower()}")
-        self.expect_continuation_frame = not fin
-        if self.extensions or self.debug:
-            self.send_frame(Frame(_BINARY, data, fin))
-        else:
-            # Valid by construction: skip the checks of Frame.serialize().
-            first = 0x82 if fin else 0x2
-            self.writes.append(encode_frame(first, data, self.side is CLIENT))
+        self._send_data_frame(_BINARY, data, fin)
 
     def send_close(self, code: int | None = None, reason: str = "") -> None:
         """Start the closing handshake with a Close frame.
@@ -468,6 +445,19 @@ class Protocol:
         """
         self._start_frames()
         yield
+
+    def _send_data_frame(self, opcode: Opcode, data: BytesLike, fin: bool) -> None:
+        """Queue a data frame, once the caller checked the fragmentation order."""
+        if self._state is not OPEN:
+            raise InvalidState(f"connection is {self._state.name.lower()}")
+        self.expect_continuation_frame = not fin
+        if self.extensions or self.debug:
+            self.send_frame(Frame(opcode, data, fin))
+        else:
+            # Valid by construction: skip the checks of Frame.serialize().
+            self.writes.append(
+                encode_frame(opcode | 0x80 if fin else opcode, data, self.side is CLIENT)
+            )
 
     def send_frame(self, frame: Frame) -> None:
         """Queue a frame for sending, after the extensions encode it."""
