@@ -12,12 +12,16 @@ import asyncio
 import contextlib
 
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosedOK
 
 
 async def echo(websocket: ServerConnection) -> None:
     """Send every message back to the client that sent it."""
-    async for message in websocket:
-        await websocket.send(message)
+    # A client may close right after its last message, before the echo goes out:
+    # that's the normal end of the session, not an error.
+    with contextlib.suppress(ConnectionClosedOK):
+        async for message in websocket:
+            await websocket.send(message)
 
 
 async def main(host: str, port: int) -> None:
