@@ -60,6 +60,8 @@ def fixed_mask(monkeypatch: pytest.MonkeyPatch) -> None:
         return MASK
 
     monkeypatch.setattr(frames, "new_masking_key", masking_key)
+    # The C encoder draws keys from its own pool: use the Python one.
+    monkeypatch.setattr(frames, "encode_frame", frames.py_encode_frame)
 
 
 # RFC 6455, section 5.7, "Examples".
@@ -271,6 +273,8 @@ def test_pure_python_fallback_without_the_accelerator() -> None:
         "import websockets.frames, websockets.protocol, websockets.utils\n"
         "assert websockets.frames.apply_mask is websockets.utils.apply_mask\n"
         "assert websockets.protocol.apply_mask is websockets.utils.apply_mask\n"
+        "assert websockets.frames.encode_frame is websockets.frames.py_encode_frame\n"
+        "assert websockets.protocol._read_frame is None\n"
         "from websockets.frames import Frame, Opcode\n"
         "assert Frame(Opcode.TEXT, b'x').serialize(mask=True)[:2] == b'\\x81\\x81'\n"
     )

@@ -1,8 +1,9 @@
 """Tests of websockets.speedups, the C accelerator, against the pure-Python code.
 
-The behaviour both implementations share is tested in test_utils.py; this module
-covers what is specific to the C one: agreement with Python on arbitrary inputs,
-the block sizes and thresholds of its loops, argument handling and buffers.
+The behaviour both implementations share is tested in test_utils.py, test_frames.py
+and test_protocol.py; this module covers what is specific to the C one: agreement
+with Python on arbitrary inputs, the block sizes and thresholds of its loops, the
+pool of masking keys, argument handling and buffers.
 
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import gc
 import inspect
 import os
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from websockets import frames, utils
+from websockets import frames, protocol, utils
 
 try:
     from websockets import speedups
@@ -34,14 +36,17 @@ apply_mask = speedups.apply_mask
 masks = st.binary(min_size=4, max_size=4)
 
 
-def test_frames_uses_the_c_version() -> None:
-    # frames doesn't re-export apply_mask, hence the look-up in its namespace.
+def test_frames_and_protocol_use_the_c_versions() -> None:
+    # Neither module re-exports these, hence the look-ups in their namespaces.
     assert vars(frames)["apply_mask"] is speedups.apply_mask
+    assert frames.encode_frame is speedups.encode_frame
+    assert vars(protocol)["apply_mask"] is speedups.apply_mask
+    assert vars(protocol)["_read_frame"] is speedups.read_frame
 
 
 def test_module_is_named_after_its_package() -> None:
     assert speedups.__name__ == "websockets.speedups"
-    assert speedups.__all__ == ["apply_mask"]
+    assert speedups.__all__ == ["apply_mask", "discard_masking_keys", "encode_frame", "read_frame"]
 
 
 # -- agreement with the pure-Python version ----------------------------------------------
@@ -188,3 +193,292 @@ def test_keeps_reference_counts() -> None:
             apply_mask(data, data)
     gc.collect()
     assert (sys.getrefcount(data), sys.getrefcount(mask)) == before
+
+
+# -- encode_frame ----------------------------------------------------------------------
+
+encode_frame = speedups.encode_frame
+
+first_bytes = st.integers(min_value=0, max_value=255)
+
+
+def unmask_frame(frame: bytes) -> tuple[bytes, bytes]:
+    """Split a masked frame into its header, with the MASK bit cleared, and its payload."""
+    length = frame[1] & 0x7F
+    start = 2 + {126: 2, 127: 8}.get(length, 0)
+    key = frame[start : start + 4]
+    header = bytes([frame[0], frame[1] & 0x7F]) + frame[2:start]
+    return header, utils.apply_mask(frame[start + 4 :], key)
+
+
+@given(first=first_bytes, data=st.binary(max_size=300))
+def test_encode_frame_without_mask_as_python(first: int, data: bytes) -> None:
+    assert encode_frame(first, data, False) == frames.py_encode_frame(first, data, False)
+
+
+@given(first=first_bytes, data=st.binary(max_size=300))
+def test_encode_frame_with_mask_as_python(first: int, data: bytes) -> None:
+    # Keys differ; once unmasked, the frames are the same.
+    c_frame = encode_frame(first, data, True)
+    python_frame = frames.py_encode_frame(first, data, True)
+    assert c_frame[1] & 0x80
+    assert unmask_frame(c_frame) == unmask_frame(python_frame) == (
+        frames.py_encode_frame(first, data, False)[: -len(data) or None],
+        data,
+    )
+
+
+@pytest.mark.parametrize("length", [0, 125, 126, 127, 65535, 65536, 2**20 + 1])
+@pytest.mark.parametrize("mask", [False, True])
+def test_encode_frame_length_encodings(length: int, mask: bool) -> None:
+    data = os.urandom(length)
+    frame = encode_frame(0x82, data, mask)
+    expected = frames.py_encode_frame(0x82, data, False)
+    assert (unmask_frame(frame) if mask else (frame[: -length or None], frame[-length:]))[
+        0
+    ] == expected[: len(expected) - length]
+    assert len(frame) == len(expected) + (4 if mask else 0)
+    parsed = speedups.read_frame(frame, 0, mask, None)
+    assert parsed == (2, len(frame), data)
+
+
+@given(data=st.binary(max_size=300), step=st.integers(min_value=2, max_value=4))
+def test_encode_frame_of_other_buffers(data: bytes, step: int) -> None:
+    strided = memoryview(data)[::step]
+    for payload in (bytearray(data), memoryview(data), strided):
+        expected = frames.py_encode_frame(0x81, bytes(payload), False)
+        assert encode_frame(0x81, payload, False) == expected
+        assert unmask_frame(encode_frame(0x81, payload, True))[1] == bytes(payload)
+
+
+def test_masking_keys_are_fresh_beyond_the_pool() -> None:
+    # 1024 random bytes hold 256 keys: go through the pool several times.
+    keys = [encode_frame(0x81, b"", True)[2:6] for _ in range(1000)]
+    assert len(set(keys)) > 990
+
+
+def test_discarded_keys_are_not_reused() -> None:
+    encode_frame(0x81, b"", True)
+    speedups.discard_masking_keys()
+    keys = [encode_frame(0x81, b"", True)[2:6] for _ in range(100)]
+    assert len(set(keys)) > 95
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork()")
+@pytest.mark.parametrize("encoder", ["encode_frame", "py_encode_frame"])
+def test_child_process_draws_its_own_keys(encoder: str) -> None:
+    # Without discarding the pool after fork(), both processes would draw the same
+    # next keys; with it, they are independent random values.
+    code = (
+        "import os\n"
+        "from websockets import frames\n"
+        f"encode = frames.{encoder}\n"
+        "encode(0x81, b'', True)\n"
+        "read, write = os.pipe()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os.write(write, b''.join(encode(0x81, b'', True)[2:6] for _ in range(4)))\n"
+        "    os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+        "mine = b''.join(encode(0x81, b'', True)[2:6] for _ in range(4))\n"
+        "theirs = os.read(read, 16)\n"
+        "assert len(theirs) == 16 and mine != theirs, (mine, theirs)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        ((0x81, b""), TypeError, "exactly 3 positional arguments"),
+        ((0x81, b"", False, None), TypeError, "exactly 3 positional arguments"),
+        ((256, b"", False), ValueError, r"first must be in range\(256\)"),
+        ((-1, b"", False), ValueError, r"first must be in range\(256\)"),
+        ((2**70, b"", False), OverflowError, "too large"),
+        (("\x81", b"", False), TypeError, "first must be an int"),
+        ((0x81, "text", False), TypeError, "bytes-like object is required"),
+    ],
+)
+def test_encode_frame_bad_arguments(
+    args: tuple[object, ...], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        encode_frame(*args)  # type: ignore[arg-type]
+
+
+def test_encode_frame_releases_buffers() -> None:
+    data = bytearray(os.urandom(2**17))
+    encode_frame(0x82, data, True)
+    encode_frame(0x82, data, False)
+    view = memoryview(data)[::2]
+    encode_frame(0x82, view, True)
+    view.release()
+    data.append(0)
+
+
+# -- read_frame ------------------------------------------------------------------------
+
+read_frame = speedups.read_frame
+
+
+@given(
+    text=st.booleans(),
+    data=st.binary(max_size=300),
+    mask=st.booleans(),
+    prefix=st.binary(max_size=8),
+)
+def test_read_frame_reads_what_encode_frame_writes(
+    text: bool, data: bytes, mask: bool, prefix: bytes
+) -> None:
+    payload = data.decode("latin-1").encode() if text else data
+    frame = encode_frame(0x81 if text else 0x82, payload, mask)
+    buffer = prefix + frame + b"\x81"  # followed by the start of another frame
+    assert read_frame(buffer, len(prefix), mask, None) == (
+        1 if text else 2,
+        len(prefix) + len(frame),
+        payload,
+    )
+    assert read_frame(bytearray(buffer), len(prefix), mask, len(payload)) == (
+        1 if text else 2,
+        len(prefix) + len(frame),
+        payload,
+    )
+
+
+@given(data=st.binary(max_size=200), mask=st.booleans())
+def test_read_frame_needs_the_whole_frame(data: bytes, mask: bool) -> None:
+    frame = encode_frame(0x82, data, mask)
+    for end in range(len(frame)):
+        assert read_frame(frame[:end], 0, mask, None) is None
+
+
+@pytest.mark.parametrize(
+    ("frame", "mask", "max_size"),
+    [
+        pytest.param(b"\x01\x01a", False, None, id="not final"),
+        pytest.param(b"\x80\x01a", False, None, id="continuation"),
+        pytest.param(b"\x89\x01a", False, None, id="ping"),
+        pytest.param(b"\x88\x02\x03\xe8", False, None, id="close"),
+        pytest.param(b"\x83\x01a", False, None, id="reserved opcode"),
+        pytest.param(b"\xc1\x01a", False, None, id="rsv1"),
+        pytest.param(b"\xa2\x01a", False, None, id="rsv2"),
+        pytest.param(b"\x92\x01a", False, None, id="rsv3"),
+        pytest.param(b"\x81\x01a", True, None, id="unmasked, mask expected"),
+        pytest.param(b"\x81\x81abcd\x00", False, None, id="masked, none expected"),
+        pytest.param(b"\x82\x02ab", False, 1, id="over max_size"),
+        pytest.param(b"\x81\x02\xc3\x28", False, None, id="invalid UTF-8"),
+        pytest.param(b"\x81\x01\xc3", False, None, id="truncated UTF-8"),
+        pytest.param(b"\x82\x7f\x80" + bytes(7), False, None, id="64-bit length overflow"),
+    ],
+)
+def test_read_frame_leaves_other_frames_to_python(
+    frame: bytes, mask: bool, max_size: int | None
+) -> None:
+    assert read_frame(frame, 0, mask, max_size) is None
+
+
+def test_read_frame_position_past_the_end() -> None:
+    assert read_frame(b"\x82\x00", 3, False, None) is None
+    assert read_frame(b"\x82\x00", 2, False, None) is None
+    assert read_frame(b"\x82\x00", 0, False, None) == (2, 2, b"")
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        ((b"", 0, False), TypeError, "exactly 4 positional arguments"),
+        ((b"", -1, False, None), ValueError, "pos must be in range"),
+        ((b"", "0", False, None), TypeError, "pos must be an int"),
+        ((b"", 0, False, -1), ValueError, "max_size must be in range"),
+        ((b"", 0, False, 1.5), TypeError, "max_size must be an int"),
+        (("text", 0, False, None), TypeError, "bytes-like object is required"),
+    ],
+)
+def test_read_frame_bad_arguments(
+    args: tuple[object, ...], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        read_frame(*args)  # type: ignore[arg-type]
+
+
+def test_read_frame_releases_buffers() -> None:
+    buffer = bytearray(encode_frame(0x82, os.urandom(1000), True))
+    assert read_frame(buffer, 0, True, None) is not None
+    assert read_frame(buffer, 1, True, None) is None
+    buffer.append(0)
+    del buffer[:10]
+
+
+def test_read_frame_keeps_reference_counts() -> None:
+    frame = encode_frame(0x81, b"hello", False)
+    before = sys.getrefcount(frame)
+    for _ in range(100):
+        assert read_frame(frame, 0, False, None) == (1, len(frame), b"hello")
+        assert read_frame(frame, 0, True, None) is None
+    gc.collect()
+    assert sys.getrefcount(frame) == before
+
+
+# -- read_frame in the protocol ----------------------------------------------------------
+
+FIRST_BYTES = [0x81, 0x82, 0x01, 0x02, 0x80, 0x00, 0x89, 0x8A, 0x88, 0x83, 0xC1, 0x91]
+"""First bytes of frames: mostly the common ones, some fragments, controls and errors."""
+
+frame_specs = st.lists(
+    st.tuples(
+        st.sampled_from(FIRST_BYTES),
+        st.one_of(st.binary(max_size=40), st.text(max_size=20).map(str.encode)),
+        st.integers(min_value=0, max_value=9),  # 0: wrong masking, for this side
+    ),
+    max_size=8,
+)
+
+
+def run_protocol(
+    side: protocol.Side, stream: bytes, cuts: list[int], max_size: int | None
+) -> tuple[object, ...]:
+    connection = protocol.Protocol(side, max_size=max_size)
+    events: list[object] = []
+    start = 0
+    for cut in [*sorted(cuts), len(stream)]:
+        try:
+            connection.receive_data(stream[start:cut])
+        except EOFError:
+            break
+        events += connection.events_received()
+        start = cut
+    writes = connection.data_to_send()
+    if side is protocol.Side.CLIENT:
+        writes = [unmask_frame(write)[1] if write else write for write in writes]
+    return (
+        events,
+        writes,
+        connection.state,
+        connection.close_rcvd,
+        connection.close_sent,
+        repr(connection.parser_exc),
+    )
+
+
+@given(
+    specs=frame_specs,
+    cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=6),
+    server=st.booleans(),
+    max_size=st.sampled_from([None, 30, 1000]),
+)
+def test_protocol_reads_the_same_with_or_without_c(
+    specs: list[tuple[int, bytes, int]], cuts: list[int], server: bool, max_size: int | None
+) -> None:
+    side = protocol.Side.SERVER if server else protocol.Side.CLIENT
+    stream = b"".join(
+        frames.py_encode_frame(first, payload, server == bool(masking))
+        for first, payload, masking in specs
+    )
+    with_c = run_protocol(side, stream, cuts, max_size)
+    saved = vars(protocol)["_read_frame"]
+    protocol._read_frame = None
+    try:
+        without_c = run_protocol(side, stream, cuts, max_size)
+    finally:
+        protocol._read_frame = saved
+    assert with_c == without_c

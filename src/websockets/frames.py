@@ -14,10 +14,19 @@ from .exceptions import PayloadTooBig, ProtocolError
 if TYPE_CHECKING:
     from .extensions.base import Extension
 
+# The C versions, when the optional accelerator is built; else None.
+_c_encode_frame: Callable[[int, BytesLike, bool], bytes] | None
+_c_discard_masking_keys: Callable[[], None] | None
 try:
-    from .speedups import apply_mask
-except ImportError:  # the C accelerator is optional
+    from . import speedups
+except ImportError:
     from .utils import apply_mask
+
+    _c_encode_frame = _c_discard_masking_keys = None
+else:
+    apply_mask = speedups.apply_mask
+    _c_encode_frame = speedups.encode_frame
+    _c_discard_masking_keys = speedups.discard_masking_keys
 
 __all__ = [
     "CTRL_OPCODES",
@@ -463,13 +472,35 @@ class _MaskingKeys:
         self.position = position + 4
         return self.pool[position : position + 4]
 
+    def discard(self) -> None:
+        """Forget the pooled keys: the next call draws new ones."""
+        self.pool = b""
+        self.position = 0
 
-new_masking_key: Callable[[], bytes] = _MaskingKeys()
+
+_masking_keys = _MaskingKeys()
+
+new_masking_key: Callable[[], bytes] = _masking_keys
 """Return a fresh, unpredictable 4-byte masking key."""
 
 
-def encode_frame(first: int, data: BytesLike, mask: bool) -> bytes:
-    """Encode a frame from its first byte (FIN, RSV bits, opcode) and its payload."""
+def _discard_masking_keys() -> None:
+    # After fork(), parent and child would draw the same keys from identical pools.
+    _masking_keys.discard()
+    if _c_discard_masking_keys is not None:
+        _c_discard_masking_keys()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_discard_masking_keys)
+
+
+def py_encode_frame(first: int, data: BytesLike, mask: bool, /) -> bytes:
+    """Encode a frame from its first byte (FIN, RSV bits, opcode) and its payload.
+
+    The pure-Python version of :func:`encode_frame`.
+
+    """
     length = len(data)
     mask_bit = 0x80 if mask else 0
     if length < 126:
@@ -482,6 +513,14 @@ def encode_frame(first: int, data: BytesLike, mask: bool) -> bytes:
         key = new_masking_key()
         return header + key + apply_mask(data, key)
     return header + data
+
+
+encode_frame: Callable[[int, BytesLike, bool], bytes] = _c_encode_frame or py_encode_frame
+"""Encode a frame from its first byte (FIN, RSV bits, opcode) and its payload.
+
+Masked frames get a fresh random key. The C version, when built, draws its keys
+from its own pool.
+"""
 
 
 def _check_control(length: int, fin: bool) -> None:

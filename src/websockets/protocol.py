@@ -12,7 +12,7 @@ import codecs
 import enum
 import logging
 import uuid
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Union
 
 from .exceptions import (
@@ -31,10 +31,19 @@ from .typing import LoggerLike
 if TYPE_CHECKING:
     from .extensions.base import Extension
 
+# Reads the common frames in C; None without the C accelerator, which is optional.
+_read_frame: (
+    Callable[[bytes | bytearray, int, bool, int | None], tuple[int, int, bytes] | None] | None
+)
 try:
-    from .speedups import apply_mask
-except ImportError:  # the C accelerator is optional
+    from . import speedups
+except ImportError:
     from .utils import apply_mask
+
+    _read_frame = None
+else:
+    apply_mask = speedups.apply_mask
+    _read_frame = speedups.read_frame
 
 __all__ = ["SEND_EOF", "Protocol", "Side", "State"]
 
@@ -155,6 +164,8 @@ class Protocol:
         self.max_size = max_size
         # The MASK bit that incoming frames must have: clients mask, servers don't.
         self._mask_bit = 0x80 if side is SERVER else 0
+        self._masked_incoming = side is SERVER
+        self._masks_outgoing = side is CLIENT
         self._state = state
         if self.debug:
             self.logger.debug("= connection is %s", state.name)
@@ -257,17 +268,139 @@ class Protocol:
             EOFError: If :meth:`receive_eof` was called before.
 
         """
+        # After receive_eof(), the mode is never FRAMES, except within _start_frames():
+        # this check covers both.
+        if self._mode is not _FRAMES_MODE:
+            self._receive_outside_frames(data)
+            return
+        # Parse as many frames as ``data`` completes, keeping the rest buffered. This
+        # is the hot path: it's inline here rather than in a method of its own.
+        buffer = self._buffer
+        if buffer:
+            buffer += data
+            view: bytes | bytearray = buffer
+        else:
+            view = data
+        end = len(view)
+        pos = 0
+        # The C parser reads the common frames; it doesn't know about extensions.
+        read_frame = _read_frame if not self.extensions and not self.debug else None
+        events = self.events
+        try:
+            while pos < end and self._mode is _FRAMES_MODE:
+                header = self._header
+                if read_frame is not None and header is None and self.cur_size is None:
+                    parsed = read_frame(view, pos, self._masked_incoming, self.max_size)
+                    if parsed is not None:
+                        opcode_value, pos, data_read = parsed
+                        events.append(Frame(_TEXT if opcode_value == 1 else _BINARY, data_read))
+                        continue
+                if header is not None:
+                    # The rest of a frame whose payload was incomplete.
+                    length = header.length
+                    if end - pos < length:
+                        if header.validated is not None and end > pos:
+                            self._validate_partial(header, view, pos, end)
+                        break
+                    self._header = None
+                    payload = view[pos : pos + length]
+                    pos += length
+                    self._receive_payload(
+                        header.opcode, header.first, payload, header.mask, header.validated or 0
+                    )
+                    continue
+                if end - pos < 2:
+                    break
+                start = pos
+                first, second = view[pos], view[pos + 1]
+                length = second & 0x7F
+                pos += 2
+                if length == 126:
+                    if end - pos < 2:
+                        pos = start
+                        break
+                    length = (view[pos] << 8) | view[pos + 1]
+                    pos += 2
+                elif length == 127:
+                    if end - pos < 8:
+                        pos = start
+                        break
+                    length = int.from_bytes(view[pos : pos + 8], "big")
+                    pos += 8
+                # Check the header before waiting for the masking key or the payload:
+                # a bad frame is refused as early as possible. The common case, an
+                # unfragmented data frame, needs only the checks inline here.
+                opcode = _OPCODE_TABLE[first & 0x0F]
+                if (
+                    opcode is None
+                    or opcode >= 8
+                    or opcode is _CONT
+                    or self.cur_size is not None
+                    or (second & 0x80) != self._mask_bit
+                    or (first & 0x70 and not self.extensions)
+                    or (self.max_size is not None and length > self.max_size)
+                ):
+                    opcode = self._check_header(first, second, length)
+                mask = None
+                if second & 0x80:
+                    if end - pos < 4:
+                        pos = start
+                        break
+                    mask = bytes(view[pos : pos + 4])
+                    pos += 4
+                if end - pos < length:
+                    # Check UTF-8 as bytes arrive only in uncompressed text: there, the
+                    # bytes are final.
+                    check_early = not (first & 0x70) and (
+                        opcode is _TEXT or (opcode is _CONT and self._text_message)
+                    )
+                    header = self._header = _Header(opcode, first, length, mask, check_early)
+                    if check_early and end > pos:
+                        self._validate_partial(header, view, pos, end)
+                    break
+                payload = view[pos : pos + length]
+                pos += length
+                if 0 < opcode <= 2 and first & 0x80 and not self.extensions and not self.debug:
+                    # The common case, inline: a whole message in one data frame.
+                    if mask is not None:
+                        payload = apply_mask(payload, mask)
+                    elif type(payload) is not bytes:
+                        payload = bytes(payload)
+                    if opcode is _TEXT:
+                        _utf_8_decode(payload, "strict", True)
+                    self.events.append(Frame(opcode, payload))
+                else:
+                    self._receive_payload(opcode, first, payload, mask, 0)
+        except ProtocolError as exc:
+            self._parser_failed(exc, CloseCode.PROTOCOL_ERROR, str(exc))
+        except UnicodeDecodeError as exc:
+            self._parser_failed(
+                exc, CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}"
+            )
+        except PayloadTooBig as exc:
+            exc.set_current_size(self.cur_size)
+            self._parser_failed(exc, CloseCode.MESSAGE_TOO_BIG, str(exc))
+        except Exception as exc:
+            self.logger.error("parser failed", exc_info=True)
+            self._parser_failed(exc, CloseCode.INTERNAL_ERROR, "")
+        if self._mode is not _FRAMES_MODE:
+            return
+        if view is buffer:
+            del buffer[:pos]
+        elif pos < end:
+            self._buffer = bytearray(view[pos:])
+
+    def _receive_outside_frames(self, data: bytes | bytearray) -> None:
+        """Receive bytes during the opening handshake, or after the closing one."""
         if self._eof_received:
             raise EOFError("stream ended")
         mode = self._mode
-        if mode is _FRAMES_MODE:
-            self._receive_frames(data)
-        elif mode is _HANDSHAKE_MODE:
+        if mode is _HANDSHAKE_MODE:
             self.reader.feed_data(data)
             assert self.parser is not None
             next(self.parser)
             if self._mode is _FRAMES_MODE:
-                self._receive_frames(self.reader.read_buffered())
+                self.receive_data(self.reader.read_buffered())
             elif self._mode is _HOLD_MODE:
                 self._buffer += self.reader.read_buffered()
                 self._check_held()
@@ -330,6 +463,16 @@ class Protocol:
             InvalidState: If the connection isn't OPEN.
 
         """
+        if (
+            self._state is OPEN
+            and not self.expect_continuation_frame
+            and not self.extensions
+            and not self.debug
+        ):
+            # The common case, inline: the frame is valid by construction.
+            self.expect_continuation_frame = not fin
+            self.writes.append(encode_frame(0x81 if fin else 0x01, data, self._masks_outgoing))
+            return
         if self.expect_continuation_frame:
             raise ProtocolError("expected a continuation frame")
         self._send_data_frame(_TEXT, data, fin)
@@ -342,6 +485,15 @@ class Protocol:
             InvalidState: If the connection isn't OPEN.
 
         """
+        if (
+            self._state is OPEN
+            and not self.expect_continuation_frame
+            and not self.extensions
+            and not self.debug
+        ):
+            self.expect_continuation_frame = not fin
+            self.writes.append(encode_frame(0x82 if fin else 0x02, data, self._masks_outgoing))
+            return
         if self.expect_continuation_frame:
             raise ProtocolError("expected a continuation frame")
         self._send_data_frame(_BINARY, data, fin)
@@ -456,14 +608,14 @@ class Protocol:
         else:
             # Valid by construction: skip the checks of Frame.serialize().
             self.writes.append(
-                encode_frame(opcode | 0x80 if fin else opcode, data, self.side is CLIENT)
+                encode_frame(opcode | 0x80 if fin else opcode, data, self._masks_outgoing)
             )
 
     def send_frame(self, frame: Frame) -> None:
         """Queue a frame for sending, after the extensions encode it."""
         if self.debug:
             self.logger.debug("> %s", frame)
-        self.writes.append(frame.serialize(mask=self.side is CLIENT, extensions=self.extensions))
+        self.writes.append(frame.serialize(mask=self._masks_outgoing, extensions=self.extensions))
 
     def send_eof(self) -> None:
         """Queue the end of the stream: the I/O layer half-closes TCP."""
@@ -493,7 +645,7 @@ class Protocol:
         self.parser = None
         if self._buffer:
             pending, self._buffer = bytes(self._buffer), bytearray()
-            self._receive_frames(pending)
+            self.receive_data(pending)
         if self._eof_received and self._mode is _FRAMES_MODE:
             self.parser_exc = EOFError("unexpected end of stream")
             self.fail(CloseCode.ABNORMAL_CLOSURE, "unexpected end of stream")
@@ -527,114 +679,6 @@ class Protocol:
         self.state = CLOSED
 
     # -- Frames ------------------------------------------------------------------------
-
-    def _receive_frames(self, data: bytes | bytearray) -> None:
-        """Parse as many frames as ``data`` completes, keeping the rest buffered."""
-        buffer = self._buffer
-        if buffer:
-            buffer += data
-            view: bytes | bytearray = buffer
-        else:
-            view = data
-        end = len(view)
-        pos = 0
-        try:
-            while self._mode is _FRAMES_MODE:
-                header = self._header
-                if header is not None:
-                    # The rest of a frame whose payload was incomplete.
-                    length = header.length
-                    if end - pos < length:
-                        if header.validated is not None and end > pos:
-                            self._validate_partial(header, view, pos, end)
-                        break
-                    self._header = None
-                    payload = view[pos : pos + length]
-                    pos += length
-                    self._receive_payload(
-                        header.opcode, header.first, payload, header.mask, header.validated or 0
-                    )
-                    continue
-                if end - pos < 2:
-                    break
-                start = pos
-                first, second = view[pos], view[pos + 1]
-                length = second & 0x7F
-                pos += 2
-                if length == 126:
-                    if end - pos < 2:
-                        pos = start
-                        break
-                    length = (view[pos] << 8) | view[pos + 1]
-                    pos += 2
-                elif length == 127:
-                    if end - pos < 8:
-                        pos = start
-                        break
-                    length = int.from_bytes(view[pos : pos + 8], "big")
-                    pos += 8
-                # Check the header before waiting for the masking key or the payload:
-                # a bad frame is refused as early as possible. The common case, an
-                # unfragmented data frame, needs only the checks inline here.
-                opcode = _OPCODE_TABLE[first & 0x0F]
-                if (
-                    opcode is None
-                    or opcode >= 8
-                    or opcode is _CONT
-                    or self.cur_size is not None
-                    or (second & 0x80) != self._mask_bit
-                    or (first & 0x70 and not self.extensions)
-                    or (self.max_size is not None and length > self.max_size)
-                ):
-                    opcode = self._check_header(first, second, length)
-                mask = None
-                if second & 0x80:
-                    if end - pos < 4:
-                        pos = start
-                        break
-                    mask = bytes(view[pos : pos + 4])
-                    pos += 4
-                if end - pos < length:
-                    # Check UTF-8 as bytes arrive only in uncompressed text: there, the
-                    # bytes are final.
-                    check_early = not (first & 0x70) and (
-                        opcode is _TEXT or (opcode is _CONT and self._text_message)
-                    )
-                    header = self._header = _Header(opcode, first, length, mask, check_early)
-                    if check_early and end > pos:
-                        self._validate_partial(header, view, pos, end)
-                    break
-                payload = view[pos : pos + length]
-                pos += length
-                if 0 < opcode <= 2 and first & 0x80 and not self.extensions and not self.debug:
-                    # The common case, inline: a whole message in one data frame.
-                    if mask is not None:
-                        payload = apply_mask(payload, mask)
-                    elif type(payload) is not bytes:
-                        payload = bytes(payload)
-                    if opcode is _TEXT:
-                        _utf_8_decode(payload, "strict", True)
-                    self.events.append(Frame(opcode, payload))
-                else:
-                    self._receive_payload(opcode, first, payload, mask, 0)
-        except ProtocolError as exc:
-            self._parser_failed(exc, CloseCode.PROTOCOL_ERROR, str(exc))
-        except UnicodeDecodeError as exc:
-            self._parser_failed(
-                exc, CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}"
-            )
-        except PayloadTooBig as exc:
-            exc.set_current_size(self.cur_size)
-            self._parser_failed(exc, CloseCode.MESSAGE_TOO_BIG, str(exc))
-        except Exception as exc:
-            self.logger.error("parser failed", exc_info=True)
-            self._parser_failed(exc, CloseCode.INTERNAL_ERROR, "")
-        if self._mode is not _FRAMES_MODE:
-            return
-        if view is buffer:
-            del buffer[:pos]
-        elif pos < end:
-            self._buffer = bytearray(view[pos:])
 
     def _parser_failed(self, exc: Exception, code: int, reason: str) -> None:
         self.parser_exc = exc

@@ -1,10 +1,15 @@
 /*
- * C accelerator for websockets: masking and unmasking of frame payloads
- * (RFC 6455, section 5.3).
+ * C accelerator for websockets: the per-frame hot paths of RFC 6455, section 5.
  *
- * Masking XORs each payload byte with one byte of a 4-byte key, cycling through
- * the key. The pure-Python fallback lives in websockets/utils.py; both must
- * return the same bytes for the same inputs.
+ * - apply_mask: masking XORs each payload byte with one byte of a 4-byte key,
+ *   cycling through the key (section 5.3). The pure-Python version lives in
+ *   websockets/utils.py; both return the same bytes for the same inputs.
+ * - encode_frame: a whole frame, header and masked payload, in one allocation,
+ *   with masking keys drawn from a pool of OS randomness. frames.py holds the
+ *   pure-Python version.
+ * - read_frame: the common case of parsing, a complete unfragmented text or
+ *   binary frame. Anything else is left to the pure-Python parser of
+ *   protocol.py, which also produces the errors.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -270,18 +275,392 @@ PyDoc_STRVAR(apply_mask_doc,
 "\n"
 "Raises ValueError if mask isn't 4 bytes long.");
 
+/* -- Masking keys ------------------------------------------------------------------ */
+
+/*
+ * RFC 6455, section 5.3, requires unpredictable masking keys. Drawing them from
+ * os.urandom() one at a time would cost a system call per frame, so they come
+ * from a pool of random bytes, refilled when empty and discarded after fork() so
+ * that a child never reuses its parent's keys.
+ */
+#define WS_KEY_POOL_SIZE 1024
+
+typedef struct {
+    PyObject *urandom; /* os.urandom */
+    Py_ssize_t next;   /* offset of the next unused key in pool */
+    unsigned char pool[WS_KEY_POOL_SIZE];
+} speedups_state;
+
+static speedups_state *
+get_state(PyObject *module)
+{
+    return (speedups_state *)PyModule_GetState(module);
+}
+
+/* Copy a fresh masking key to `key`. Returns -1 with an exception set on failure. */
+static int
+take_key(PyObject *module, unsigned char key[WS_MASK_SIZE])
+{
+    speedups_state *state = get_state(module);
+    int status = 0;
+
+#if PY_VERSION_HEX >= 0x030D0000
+    /* Serializes pool access on free-threaded builds; a no-op with the GIL. */
+    Py_BEGIN_CRITICAL_SECTION(module);
+#endif
+    if (state->next + WS_MASK_SIZE > WS_KEY_POOL_SIZE) {
+        PyObject *fresh = PyObject_CallFunction(state->urandom, "n",
+                                                (Py_ssize_t)WS_KEY_POOL_SIZE);
+        if (fresh == NULL) {
+            status = -1;
+        }
+        else if (!PyBytes_Check(fresh) || PyBytes_GET_SIZE(fresh) != WS_KEY_POOL_SIZE) {
+            PyErr_SetString(PyExc_RuntimeError, "os.urandom() returned unexpected data");
+            status = -1;
+        }
+        else {
+            memcpy(state->pool, PyBytes_AS_STRING(fresh), WS_KEY_POOL_SIZE);
+            state->next = 0;
+        }
+        Py_XDECREF(fresh);
+    }
+    if (status == 0) {
+        memcpy(key, state->pool + state->next, WS_MASK_SIZE);
+        /* A key is used once: wipe it from the pool. */
+        memset(state->pool + state->next, 0, WS_MASK_SIZE);
+        state->next += WS_MASK_SIZE;
+    }
+#if PY_VERSION_HEX >= 0x030D0000
+    Py_END_CRITICAL_SECTION();
+#endif
+    return status;
+}
+
+static PyObject *
+discard_masking_keys(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    speedups_state *state = get_state(module);
+
+    memset(state->pool, 0, WS_KEY_POOL_SIZE);
+    state->next = WS_KEY_POOL_SIZE;
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(discard_masking_keys_doc,
+"discard_masking_keys($module, /)\n"
+"--\n"
+"\n"
+"Forget the pooled masking keys: the next frame draws new ones.\n"
+"\n"
+"websockets.frames calls it in a child process after fork().");
+
+/* -- Encoding frames --------------------------------------------------------------- */
+
+/* Parse an argument that must be a non-negative int of at most `limit`. */
+static int
+index_arg(PyObject *arg, const char *name, Py_ssize_t limit, Py_ssize_t *value)
+{
+    Py_ssize_t result;
+
+    if (!PyLong_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "%s must be an int, not %.100s", name,
+                     Py_TYPE(arg)->tp_name);
+        return -1;
+    }
+    result = PyLong_AsSsize_t(arg);
+    if (result == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (result < 0 || result > limit) {
+        PyErr_Format(PyExc_ValueError, "%s must be in range(%zd)", name, limit + 1);
+        return -1;
+    }
+    *value = result;
+    return 0;
+}
+
+static PyObject *
+encode_frame(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_ssize_t first, len, header_len;
+    int mask, contiguous;
+    Py_buffer data_view;
+    PyObject *result;
+    unsigned char *out, *payload;
+    const unsigned char *in;
+    unsigned char key[WS_MASK_SIZE];
+
+    if (nargs != 3) {
+        PyErr_Format(PyExc_TypeError,
+                     "encode_frame() takes exactly 3 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (index_arg(args[0], "first", 255, &first) < 0) {
+        return NULL;
+    }
+    mask = PyObject_IsTrue(args[2]);
+    if (mask < 0) {
+        return NULL;
+    }
+    if (get_view(args[1], &data_view, &contiguous) < 0) {
+        return NULL;
+    }
+    len = data_view.len;
+    header_len = (len < 126 ? 2 : len < 65536 ? 4 : 10) + (mask ? WS_MASK_SIZE : 0);
+    if (len > PY_SSIZE_T_MAX - header_len) {
+        PyBuffer_Release(&data_view);
+        return PyErr_NoMemory();
+    }
+    result = PyBytes_FromStringAndSize(NULL, header_len + len);
+    if (result == NULL) {
+        PyBuffer_Release(&data_view);
+        return NULL;
+    }
+    out = (unsigned char *)PyBytes_AS_STRING(result);
+    out[0] = (unsigned char)first;
+    if (len < 126) {
+        out[1] = (unsigned char)len;
+    }
+    else if (len < 65536) {
+        out[1] = 126;
+        out[2] = (unsigned char)(len >> 8);
+        out[3] = (unsigned char)len;
+    }
+    else {
+        uint64_t length = (uint64_t)len;
+        int i;
+
+        out[1] = 127;
+        for (i = 0; i < 8; i++) {
+            out[9 - i] = (unsigned char)(length >> (8 * i));
+        }
+    }
+    payload = out + header_len;
+
+    if (contiguous) {
+        in = (const unsigned char *)data_view.buf;
+    }
+    else {
+        if (PyBuffer_ToContiguous(payload, &data_view, len, 'C') < 0) {
+            goto error;
+        }
+        in = payload;
+    }
+    if (!mask) {
+        if (in != payload) {
+            memcpy(payload, in, (size_t)len);
+        }
+        PyBuffer_Release(&data_view);
+        return result;
+    }
+
+    out[1] |= 0x80;
+    if (take_key(module, key) < 0) {
+        goto error;
+    }
+    memcpy(payload - WS_MASK_SIZE, key, WS_MASK_SIZE);
+    if (len > WS_RELEASE_GIL_ABOVE) {
+        Py_BEGIN_ALLOW_THREADS
+        xor_with_key(in, payload, len, key);
+        Py_END_ALLOW_THREADS
+    }
+    else {
+        xor_with_key(in, payload, len, key);
+    }
+    PyBuffer_Release(&data_view);
+    return result;
+
+error:
+    PyBuffer_Release(&data_view);
+    Py_DECREF(result);
+    return NULL;
+}
+
+PyDoc_STRVAR(encode_frame_doc,
+"encode_frame($module, first, data, mask, /)\n"
+"--\n"
+"\n"
+"Encode a frame from its first byte (FIN, RSV bits, opcode) and its payload.\n"
+"\n"
+"The length takes the shortest of its three encodings. With mask true, the\n"
+"payload is masked with a fresh random key, as clients must.");
+
+/* -- Reading frames ---------------------------------------------------------------- */
+
+#define WS_FIN_TEXT 0x81
+#define WS_FIN_BINARY 0x82
+
+static PyObject *
+read_frame(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_buffer view;
+    const unsigned char *buf;
+    Py_ssize_t pos, end, max_size = -1;
+    uint64_t length;
+    int masked, first;
+    const unsigned char *key = NULL;
+    PyObject *payload, *end_obj, *result;
+
+    (void)module;
+    if (nargs != 4) {
+        PyErr_Format(PyExc_TypeError,
+                     "read_frame() takes exactly 4 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (index_arg(args[1], "pos", PY_SSIZE_T_MAX, &pos) < 0) {
+        return NULL;
+    }
+    masked = PyObject_IsTrue(args[2]);
+    if (masked < 0) {
+        return NULL;
+    }
+    if (args[3] != Py_None && index_arg(args[3], "max_size", PY_SSIZE_T_MAX, &max_size) < 0) {
+        return NULL;
+    }
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) {
+        return NULL;
+    }
+    buf = (const unsigned char *)view.buf;
+    end = view.len;
+
+    if (pos > end || end - pos < 2) {
+        goto incomplete;
+    }
+    first = buf[pos];
+    if (first != WS_FIN_TEXT && first != WS_FIN_BINARY) {
+        goto incomplete;
+    }
+    if (((buf[pos + 1] & 0x80) != 0) != (masked != 0)) {
+        goto incomplete;
+    }
+    length = buf[pos + 1] & 0x7F;
+    pos += 2;
+    if (length == 126) {
+        if (end - pos < 2) {
+            goto incomplete;
+        }
+        length = ((uint64_t)buf[pos] << 8) | buf[pos + 1];
+        pos += 2;
+    }
+    else if (length == 127) {
+        int i;
+
+        if (end - pos < 8) {
+            goto incomplete;
+        }
+        length = 0;
+        for (i = 0; i < 8; i++) {
+            length = (length << 8) | buf[pos + i];
+        }
+        pos += 8;
+    }
+    if (masked) {
+        if (end - pos < WS_MASK_SIZE) {
+            goto incomplete;
+        }
+        key = buf + pos;
+        pos += WS_MASK_SIZE;
+    }
+    /* Frames over the limit or not complete yet are left to the Python parser. */
+    if (length > (uint64_t)(end - pos) || (max_size >= 0 && length > (uint64_t)max_size)) {
+        goto incomplete;
+    }
+
+    payload = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)length);
+    if (payload == NULL) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    if (length > 0) {
+        unsigned char *out = (unsigned char *)PyBytes_AS_STRING(payload);
+
+        if (key != NULL) {
+            xor_with_key(buf + pos, out, (Py_ssize_t)length, key);
+        }
+        else {
+            memcpy(out, buf + pos, (size_t)length);
+        }
+    }
+    PyBuffer_Release(&view);
+    pos += (Py_ssize_t)length;
+
+    if (first == WS_FIN_TEXT) {
+        /* Validation only: the Python parser reports where invalid UTF-8 is. */
+        PyObject *text = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(payload),
+                                              (Py_ssize_t)length, "strict");
+        if (text == NULL) {
+            Py_DECREF(payload);
+            if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+                PyErr_Clear();
+                Py_RETURN_NONE;
+            }
+            return NULL;
+        }
+        Py_DECREF(text);
+    }
+
+    end_obj = PyLong_FromSsize_t(pos);
+    if (end_obj == NULL) {
+        Py_DECREF(payload);
+        return NULL;
+    }
+    result = PyTuple_New(3);
+    if (result == NULL) {
+        Py_DECREF(payload);
+        Py_DECREF(end_obj);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(result, 0, PyLong_FromLong(first & 0x0F)); /* a cached small int */
+    PyTuple_SET_ITEM(result, 1, end_obj);
+    PyTuple_SET_ITEM(result, 2, payload);
+    return result;
+
+incomplete:
+    PyBuffer_Release(&view);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(read_frame_doc,
+"read_frame($module, data, pos, mask, max_size, /)\n"
+"--\n"
+"\n"
+"Read the unfragmented text or binary frame that starts at data[pos].\n"
+"\n"
+"Return (opcode, end, payload): the opcode as an int, the position after the\n"
+"frame and the unmasked payload, if the frame is complete, final, without RSV\n"
+"bits, masked if and only if mask is true, no longer than max_size (None: no\n"
+"limit) and, for text, valid UTF-8. Return None otherwise: the caller parses\n"
+"the frame the long way, which also reports errors.");
+
 static PyMethodDef speedups_methods[] = {
     {"apply_mask", (PyCFunction)(void (*)(void))apply_mask,
      METH_FASTCALL | METH_KEYWORDS, apply_mask_doc},
+    {"encode_frame", (PyCFunction)(void (*)(void))encode_frame, METH_FASTCALL,
+     encode_frame_doc},
+    {"read_frame", (PyCFunction)(void (*)(void))read_frame, METH_FASTCALL, read_frame_doc},
+    {"discard_masking_keys", discard_masking_keys, METH_NOARGS, discard_masking_keys_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static int
 speedups_exec(PyObject *module)
 {
-    PyObject *all = Py_BuildValue("[s]", "apply_mask");
+    speedups_state *state = get_state(module);
+    PyObject *os, *all;
     int status;
 
+    state->next = WS_KEY_POOL_SIZE; /* empty: filled on first use */
+    os = PyImport_ImportModule("os");
+    if (os == NULL) {
+        return -1;
+    }
+    state->urandom = PyObject_GetAttrString(os, "urandom");
+    Py_DECREF(os);
+    if (state->urandom == NULL) {
+        return -1;
+    }
+    all = Py_BuildValue("[ssss]", "apply_mask", "discard_masking_keys", "encode_frame",
+                        "read_frame");
     if (all == NULL) {
         return -1;
     }
@@ -290,7 +669,30 @@ speedups_exec(PyObject *module)
     return status;
 }
 
-/* The module holds no state, so it suits subinterpreters and free threading. */
+static int
+speedups_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    Py_VISIT(get_state(module)->urandom);
+    return 0;
+}
+
+static int
+speedups_clear(PyObject *module)
+{
+    Py_CLEAR(get_state(module)->urandom);
+    return 0;
+}
+
+static void
+speedups_free(void *module)
+{
+    (void)speedups_clear((PyObject *)module);
+}
+
+/*
+ * The only state, the key pool, is per module object, hence per interpreter;
+ * take_key() guards it on free-threaded builds.
+ */
 static PyModuleDef_Slot speedups_slots[] = {
     {Py_mod_exec, (void *)speedups_exec},
 #if PY_VERSION_HEX >= 0x030C0000
@@ -305,18 +707,19 @@ static PyModuleDef_Slot speedups_slots[] = {
 PyDoc_STRVAR(speedups_doc,
 "C implementation of the hot paths of websockets (optional).\n"
 "\n"
-"websockets.utils holds the pure-Python equivalents.");
+"Each function has a pure-Python counterpart in websockets.utils, .frames or\n"
+".protocol, which is used when this module isn't built.");
 
 static struct PyModuleDef speedups_module = {
     PyModuleDef_HEAD_INIT,
     "websockets.speedups",
     speedups_doc,
-    0,
+    sizeof(speedups_state),
     speedups_methods,
     speedups_slots,
-    NULL,
-    NULL,
-    NULL,
+    speedups_traverse,
+    speedups_clear,
+    speedups_free,
 };
 
 PyMODINIT_FUNC

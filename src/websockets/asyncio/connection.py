@@ -104,6 +104,8 @@ class Connection(asyncio.Protocol):
         self.drain_waiter: asyncio.Future[None] | None = None
         self.writing_paused: bool = False
         self.connection_lost_waiter: asyncio.Future[None] = self.loop.create_future()
+        # Until the opening handshake is over, incoming data may concern it.
+        self.opening: bool = protocol.state is CONNECTING
 
     # -- Public attributes -------------------------------------------------------------
 
@@ -295,7 +297,12 @@ class Connection(asyncio.Protocol):
             return
         else:
             raise TypeError("data must be str, bytes, iterable, or async iterable")
-        self.send_data()
+        # The protocol queued one frame and is still OPEN: send_data() would only
+        # spend time finding that out.
+        writes = self.protocol.writes
+        self.protocol.writes = []
+        for data in writes:
+            self.transport.write(data)
         if self.writing_paused:
             await self._drain()
 
@@ -582,8 +589,11 @@ class Connection(asyncio.Protocol):
                 messages.put(event)
             else:
                 self.process_event(event)
-        if protocol.state is CONNECTING:
-            self.handshake_data_received()
+        if self.opening:
+            if protocol.state is CONNECTING:
+                self.handshake_data_received()
+            else:
+                self.opening = False
 
     def handshake_data_received(self) -> None:
         """Called after data arrives while the opening handshake is in progress."""
