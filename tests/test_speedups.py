@@ -222,9 +222,13 @@ def test_encode_frame_with_mask_as_python(first: int, data: bytes) -> None:
     c_frame = encode_frame(first, data, True)
     python_frame = frames.py_encode_frame(first, data, True)
     assert c_frame[1] & 0x80
-    assert unmask_frame(c_frame) == unmask_frame(python_frame) == (
-        frames.py_encode_frame(first, data, False)[: -len(data) or None],
-        data,
+    assert (
+        unmask_frame(c_frame)
+        == unmask_frame(python_frame)
+        == (
+            frames.py_encode_frame(first, data, False)[: -len(data) or None],
+            data,
+        )
     )
 
 
