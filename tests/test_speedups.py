@@ -479,10 +479,7 @@ def test_protocol_reads_the_same_with_or_without_c(
         for first, payload, masking in specs
     )
     with_c = run_protocol(side, stream, cuts, max_size)
-    saved = vars(protocol)["_read_frame"]
-    protocol._read_frame = None
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(protocol, "_read_frame", None)
         without_c = run_protocol(side, stream, cuts, max_size)
-    finally:
-        protocol._read_frame = saved
     assert with_c == without_c
