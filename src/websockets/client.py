@@ -60,6 +60,15 @@ class ClientProtocol(Protocol):
 
     """
 
+    __slots__ = (
+        "available_extensions",
+        "available_subprotocols",
+        "key",
+        "origin",
+        "subprotocol",
+        "uri",
+    )
+
     def __init__(
         self,
         uri: WebSocketURI,
@@ -71,10 +80,10 @@ class ClientProtocol(Protocol):
         max_size: int | None = 2**20,
         logger: LoggerLike | None = None,
     ) -> None:
-        self.uri = uri
-        self.origin = origin
-        self.available_extensions = extensions
-        self.available_subprotocols = subprotocols
+        self.uri: WebSocketURI = uri
+        self.origin: Origin | None = origin
+        self.available_extensions: Sequence[ClientExtensionFactory] | None = extensions
+        self.available_subprotocols: Sequence[Subprotocol] | None = subprotocols
         self.key: str = generate_key()
         self.subprotocol: Subprotocol | None = None
         """Subprotocol agreed during the opening handshake, if any."""

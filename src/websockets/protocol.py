@@ -138,6 +138,41 @@ class Protocol:
 
     """
 
+    # Slots: attribute access on the hot path is faster, connections smaller.
+    # __dict__ keeps instances open to attributes added by applications.
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_buffer",
+        "_eof_received",
+        "_header",
+        "_mask_bit",
+        "_masked_incoming",
+        "_masks_outgoing",
+        "_mode",
+        "_state",
+        "_text_message",
+        "_utf8",
+        "close_rcvd",
+        "close_rcvd_then_sent",
+        "close_sent",
+        "cur_size",
+        "debug",
+        "eof_sent",
+        "events",
+        "expect_continuation_frame",
+        "extensions",
+        "handshake_exc",
+        "id",
+        "logger",
+        "max_size",
+        "parser",
+        "parser_exc",
+        "reader",
+        "side",
+        "writes",
+    )
+
     extensions: list[Extension]
     handshake_exc: Exception | None
 
@@ -160,8 +195,8 @@ class Protocol:
         # Checking once is much cheaper than formatting debug messages for nothing.
         self.debug: bool = logger.isEnabledFor(logging.DEBUG)
 
-        self.side = side
-        self.max_size = max_size
+        self.side: Side = side
+        self.max_size: int | None = max_size
         # The MASK bit that incoming frames must have: clients mask, servers don't.
         self._mask_bit = 0x80 if side is SERVER else 0
         self._masked_incoming = side is SERVER

@@ -65,6 +65,14 @@ class ServerProtocol(Protocol):
 
     """
 
+    __slots__ = (
+        "available_extensions",
+        "available_subprotocols",
+        "origin",
+        "origins",
+        "subprotocol",
+    )
+
     def __init__(
         self,
         *,
@@ -78,9 +86,9 @@ class ServerProtocol(Protocol):
         max_size: int | None = 2**20,
         logger: LoggerLike | None = None,
     ) -> None:
-        self.origins = origins
-        self.available_extensions = extensions
-        self.available_subprotocols = subprotocols
+        self.origins: Sequence[Origin | re.Pattern[str] | None] | None = origins
+        self.available_extensions: Sequence[ServerExtensionFactory] | None = extensions
+        self.available_subprotocols: Sequence[Subprotocol] | None = subprotocols
         if select_subprotocol is not None:
             # Bind it, so that it's called like the method it replaces.
             self.select_subprotocol = types.MethodType(select_subprotocol, self)  # type: ignore[method-assign]  # a documented override

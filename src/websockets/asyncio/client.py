@@ -48,8 +48,10 @@ class ClientConnection(Connection):
 
     """
 
+    __slots__ = ("response_rcvd",)
+
     # Narrower than the base class declares: a client connection runs a ClientProtocol.
-    protocol: ClientProtocol
+    protocol: ClientProtocol  # pyright: ignore[reportIncompatibleVariableOverride]
     # Declared again because handshake() and process_event() set them.
     request: Request | None
     response: Response | None

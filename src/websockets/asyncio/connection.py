@@ -50,6 +50,37 @@ class Connection(asyncio.Protocol):
 
     """
 
+    # Slots: attribute access on the hot path is faster, connections smaller.
+    # __dict__ keeps instances open to attributes added by applications.
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "close_timeout",
+        "close_timer",
+        "connection_lost_waiter",
+        "debug",
+        "drain_waiter",
+        "fragmented_send_waiter",
+        "id",
+        "keepalive_task",
+        "latency",
+        "logger",
+        "loop",
+        "max_queue",
+        "opening",
+        "ping_interval",
+        "ping_timeout",
+        "pong_waiters",
+        "protocol",
+        "recv_exc",
+        "recv_messages",
+        "request",
+        "response",
+        "transport",
+        "write_limit",
+        "writing_paused",
+    )
+
     def __init__(
         self,
         protocol: Protocol,
@@ -60,7 +91,7 @@ class Connection(asyncio.Protocol):
         max_queue: int | tuple[int | None, int | None] | None = 16,
         write_limit: int | tuple[int, int | None] = 2**15,
     ) -> None:
-        self.protocol = protocol
+        self.protocol: Protocol = protocol
         self.ping_interval: float | None = ping_interval
         self.ping_timeout: float | None = ping_timeout
         self.close_timeout: float | None = close_timeout

@@ -28,6 +28,19 @@ class Assembler:
 
     """
 
+    __slots__ = (
+        "closed",
+        "complete",
+        "frames",
+        "get_in_progress",
+        "high",
+        "low",
+        "pause",
+        "paused",
+        "resume",
+        "waiter",
+    )
+
     def __init__(
         self,
         high: int | None = None,

@@ -55,6 +55,12 @@ class ServerConnection(Connection):
 
     """
 
+    __slots__ = (
+        "request_rcvd",
+        "server",
+        "username",
+    )
+
     handler: Callable[..., Awaitable[None]]
     """Handler of the connection, when a router picks one per request."""
 
@@ -86,8 +92,8 @@ class ServerConnection(Connection):
             max_queue=max_queue,
             write_limit=write_limit,
         )
-        self.protocol: ServerProtocol
-        self.server = server
+        self.protocol: ServerProtocol  # pyright: ignore[reportIncompatibleVariableOverride]
+        self.server: Server = server
         """The :class:`Server` that accepted this connection."""
         # Resolved when the handshake request arrives, or when it can no longer arrive.
         self.request_rcvd: asyncio.Future[None] = self.loop.create_future()
