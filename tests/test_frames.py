@@ -274,7 +274,7 @@ def test_pure_python_fallback_without_the_accelerator() -> None:
         "assert websockets.frames.apply_mask is websockets.utils.apply_mask\n"
         "assert websockets.protocol.apply_mask is websockets.utils.apply_mask\n"
         "assert websockets.frames.encode_frame is websockets.frames.py_encode_frame\n"
-        "assert websockets.protocol._read_frame is None\n"
+        "assert websockets.protocol._read_frames is None\n"
         "from websockets.frames import Frame, Opcode\n"
         "assert Frame(Opcode.TEXT, b'x').serialize(mask=True)[:2] == b'\\x81\\x81'\n"
     )

@@ -9,6 +9,7 @@ pool of masking keys, argument handling and buffers.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import inspect
 import os
@@ -21,6 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from websockets import frames, protocol, utils
+from websockets.frames import Frame, Opcode
 
 try:
     from websockets import speedups
@@ -41,12 +43,12 @@ def test_frames_and_protocol_use_the_c_versions() -> None:
     assert vars(frames)["apply_mask"] is speedups.apply_mask
     assert frames.encode_frame is speedups.encode_frame
     assert vars(protocol)["apply_mask"] is speedups.apply_mask
-    assert vars(protocol)["_read_frame"] is speedups.read_frame
+    assert vars(protocol)["_read_frames"] is speedups.read_frames
 
 
 def test_module_is_named_after_its_package() -> None:
     assert speedups.__name__ == "websockets.speedups"
-    assert speedups.__all__ == ["apply_mask", "discard_masking_keys", "encode_frame", "read_frame"]
+    assert speedups.__all__ == ["apply_mask", "discard_masking_keys", "encode_frame", "read_frames"]
 
 
 # -- agreement with the pure-Python version ----------------------------------------------
@@ -242,8 +244,9 @@ def test_encode_frame_length_encodings(length: int, mask: bool) -> None:
         0
     ] == expected[: len(expected) - length]
     assert len(frame) == len(expected) + (4 if mask else 0)
-    parsed = speedups.read_frame(frame, 0, mask, None)
-    assert parsed == (2, len(frame), data)
+    events: list[Frame] = []
+    assert speedups.read_frames(frame, 0, mask, None, events, Frame, OPCODES) == len(frame)
+    assert events == [Frame(Opcode.BINARY, data)]
 
 
 @given(data=st.binary(max_size=300), step=st.integers(min_value=2, max_value=4))
@@ -320,9 +323,19 @@ def test_encode_frame_releases_buffers() -> None:
     data.append(0)
 
 
-# -- read_frame ------------------------------------------------------------------------
+# -- read_frames -----------------------------------------------------------------------
 
-read_frame = speedups.read_frame
+read_frames = speedups.read_frames
+
+OPCODES = (Opcode.CONT, Opcode.TEXT, Opcode.BINARY)
+
+
+def read(
+    data: bytes | bytearray, pos: int = 0, mask: bool = False, max_size: int | None = None
+) -> tuple[int, list[Frame]]:
+    events: list[Frame] = []
+    end = read_frames(data, pos, mask, max_size, events, Frame, OPCODES)
+    return end, events
 
 
 @given(
@@ -331,29 +344,36 @@ read_frame = speedups.read_frame
     mask=st.booleans(),
     prefix=st.binary(max_size=8),
 )
-def test_read_frame_reads_what_encode_frame_writes(
+def test_read_frames_reads_what_encode_frame_writes(
     text: bool, data: bytes, mask: bool, prefix: bytes
 ) -> None:
     payload = data.decode("latin-1").encode() if text else data
     frame = encode_frame(0x81 if text else 0x82, payload, mask)
     buffer = prefix + frame + b"\x81"  # followed by the start of another frame
-    assert read_frame(buffer, len(prefix), mask, None) == (
-        1 if text else 2,
+    expected = [Frame(Opcode.TEXT if text else Opcode.BINARY, payload)]
+    assert read(buffer, len(prefix), mask) == (len(prefix) + len(frame), expected)
+    assert read(bytearray(buffer), len(prefix), mask, len(payload)) == (
         len(prefix) + len(frame),
-        payload,
+        expected,
     )
-    assert read_frame(bytearray(buffer), len(prefix), mask, len(payload)) == (
-        1 if text else 2,
-        len(prefix) + len(frame),
-        payload,
+
+
+def test_read_frames_reads_several_frames_up_to_another_kind() -> None:
+    frames_read = [Frame(Opcode.TEXT, b"caf\xc3\xa9"), Frame(Opcode.BINARY, b"\xff" * 200)]
+    buffer = b"".join(frame.serialize(mask=True) for frame in frames_read)
+    ping = Frame(Opcode.PING, b"").serialize(mask=True)
+    assert read(buffer + ping + buffer, 0, True) == (len(buffer), frames_read)
+    assert read(buffer + ping + buffer, len(buffer) + len(ping), True) == (
+        2 * len(buffer) + len(ping),
+        frames_read,
     )
 
 
 @given(data=st.binary(max_size=200), mask=st.booleans())
-def test_read_frame_needs_the_whole_frame(data: bytes, mask: bool) -> None:
+def test_read_frames_needs_the_whole_frame(data: bytes, mask: bool) -> None:
     frame = encode_frame(0x82, data, mask)
     for end in range(len(frame)):
-        assert read_frame(frame[:end], 0, mask, None) is None
+        assert read(frame[:end], 0, mask) == (0, [])
 
 
 @pytest.mark.parametrize(
@@ -372,55 +392,146 @@ def test_read_frame_needs_the_whole_frame(data: bytes, mask: bool) -> None:
         pytest.param(b"\x82\x02ab", False, 1, id="over max_size"),
         pytest.param(b"\x81\x02\xc3\x28", False, None, id="invalid UTF-8"),
         pytest.param(b"\x81\x01\xc3", False, None, id="truncated UTF-8"),
+        pytest.param(b"\x81\x09abcdefgh\xff", False, None, id="invalid after ASCII"),
         pytest.param(b"\x82\x7f\x80" + bytes(7), False, None, id="64-bit length overflow"),
     ],
 )
-def test_read_frame_leaves_other_frames_to_python(
+def test_read_frames_leaves_other_frames_to_python(
     frame: bytes, mask: bool, max_size: int | None
 ) -> None:
-    assert read_frame(frame, 0, mask, max_size) is None
+    assert read(frame, 0, mask, max_size) == (0, [])
 
 
-def test_read_frame_position_past_the_end() -> None:
-    assert read_frame(b"\x82\x00", 3, False, None) is None
-    assert read_frame(b"\x82\x00", 2, False, None) is None
-    assert read_frame(b"\x82\x00", 0, False, None) == (2, 2, b"")
+def test_read_frames_position_past_the_end() -> None:
+    assert read(b"\x82\x00", 3) == (3, [])
+    assert read(b"\x82\x00", 2) == (2, [])
+    assert read(b"\x82\x00", 0) == (2, [Frame(Opcode.BINARY, b"")])
 
 
-@pytest.mark.parametrize(
-    ("args", "error", "message"),
-    [
-        ((b"", 0, False), TypeError, "exactly 4 positional arguments"),
-        ((b"", -1, False, None), ValueError, "pos must be in range"),
-        ((b"", "0", False, None), TypeError, "pos must be an int"),
-        ((b"", 0, False, -1), ValueError, "max_size must be in range"),
-        ((b"", 0, False, 1.5), TypeError, "max_size must be an int"),
-        (("text", 0, False, None), TypeError, "bytes-like object is required"),
-    ],
-)
-def test_read_frame_bad_arguments(
+def test_read_frames_builds_complete_frames() -> None:
+    # __init__ doesn't run: every field must be set all the same.
+    _, [frame] = read(b"\x81\x02hi")
+    assert type(frame) is Frame
+    assert (frame.opcode, frame.data, frame.fin, frame.rsv1, frame.rsv2, frame.rsv3) == (
+        Opcode.TEXT,
+        b"hi",
+        True,
+        False,
+        False,
+        False,
+    )
+    assert str(frame) == "TEXT 'hi' [2 bytes]"
+    assert dataclasses.replace(frame, fin=False) == Frame(Opcode.TEXT, b"hi", fin=False)
+
+
+class Slotted:
+    __slots__ = ("data", "fin", "opcode", "rsv1", "rsv2", "rsv3")
+
+    opcode: str
+    data: bytes
+    fin: bool
+    rsv1: bool
+    rsv2: bool
+    rsv3: bool
+
+
+class WithProperties:
+    def __init__(self) -> None:
+        raise AssertionError("not called")
+
+    def _set(self, name: str, value: object) -> None:
+        self.__dict__.setdefault("fields", {})[name] = value
+
+    opcode = property(lambda self: None, lambda self, value: self._set("opcode", value))
+    data = property(lambda self: None, lambda self, value: self._set("data", value))
+    fin = property(lambda self: None, lambda self, value: self._set("fin", value))
+    rsv1 = property(lambda self: None, lambda self, value: self._set("rsv1", value))
+    rsv2 = property(lambda self: None, lambda self, value: self._set("rsv2", value))
+    rsv3 = property(lambda self: None, lambda self, value: self._set("rsv3", value))
+
+
+def test_read_frames_builds_other_classes_through_their_descriptors() -> None:
+    events: list[object] = []
+    for frame_class in (Slotted, WithProperties, Slotted, Frame):
+        read_frames(b"\x82\x01x", 0, False, None, events, frame_class, ("c", "t", "b"))
+    slotted, properties, slotted_again, frame = events
+    assert type(slotted) is Slotted
+    assert type(slotted_again) is Slotted
+    assert isinstance(slotted, Slotted)  # for type checkers
+    assert (slotted.opcode, slotted.data, slotted.fin, slotted.rsv1) == ("b", b"x", True, False)
+    assert isinstance(properties, WithProperties)
+    assert vars(properties)["fields"] == {
+        "opcode": "b",
+        "data": b"x",
+        "fin": True,
+        "rsv1": False,
+        "rsv2": False,
+        "rsv3": False,
+    }
+    assert frame == Frame("b", b"x")  # type: ignore[arg-type]
+
+
+class NoSetter:
+    opcode = data = fin = rsv1 = rsv2 = rsv3 = None
+
+
+class FailingSetter:
+    __slots__ = ("data", "fin", "opcode", "rsv1", "rsv2")
+
+    @property
+    def rsv3(self) -> bool:
+        return False
+
+    @rsv3.setter
+    def rsv3(self, value: bool) -> None:
+        raise RuntimeError("no rsv3 for you")
+
+
+BAD_READ_ARGUMENTS: list[tuple[tuple[object, ...], type[Exception], str]] = [
+    ((b"", 0, False, None, []), TypeError, "exactly 7 positional arguments"),
+    ((b"", -1, False, None, [], Frame, OPCODES), ValueError, "pos must be in range"),
+    ((b"", "0", False, None, [], Frame, OPCODES), TypeError, "pos must be an int"),
+    ((b"", 0, False, -1, [], Frame, OPCODES), ValueError, "max_size must be in range"),
+    ((b"", 0, False, 1.5, [], Frame, OPCODES), TypeError, "max_size must be an int"),
+    (("text", 0, False, None, [], Frame, OPCODES), TypeError, "bytes-like object"),
+    ((b"", 0, False, None, (), Frame, OPCODES), TypeError, "events must be a list"),
+    ((b"", 0, False, None, [], Frame, OPCODES[:2]), TypeError, "tuple of 3 items"),
+    ((b"", 0, False, None, [], Frame(Opcode.TEXT, b""), OPCODES), TypeError, "a class"),
+    ((b"", 0, False, None, [], bytes, OPCODES), TypeError, "fixed-size instances"),
+    ((b"", 0, False, None, [], object, OPCODES), AttributeError, "opcode"),
+    ((b"", 0, False, None, [], NoSetter, OPCODES), TypeError, "data descriptor"),
+    ((b"\x82\x00", 0, False, None, [], FailingSetter, OPCODES), RuntimeError, "rsv3"),
+]
+
+
+@pytest.mark.parametrize(("args", "error", "message"), BAD_READ_ARGUMENTS)
+def test_read_frames_bad_arguments(
     args: tuple[object, ...], error: type[Exception], message: str
 ) -> None:
     with pytest.raises(error, match=message):
-        read_frame(*args)  # type: ignore[arg-type]
+        read_frames(*args)  # type: ignore[arg-type]
 
 
-def test_read_frame_releases_buffers() -> None:
+def test_read_frames_releases_buffers() -> None:
     buffer = bytearray(encode_frame(0x82, os.urandom(1000), True))
-    assert read_frame(buffer, 0, True, None) is not None
-    assert read_frame(buffer, 1, True, None) is None
+    assert read(buffer, 0, True)[0] == len(buffer)
+    assert read(buffer, 1, True) == (1, [])
+    with pytest.raises(RuntimeError):
+        read_frames(buffer, 0, True, None, [], FailingSetter, OPCODES)
     buffer.append(0)
     del buffer[:10]
 
 
-def test_read_frame_keeps_reference_counts() -> None:
+def test_read_frames_keeps_reference_counts() -> None:
     frame = encode_frame(0x81, b"hello", False)
-    before = sys.getrefcount(frame)
+    events: list[Frame] = []
+    before = sys.getrefcount(frame), sys.getrefcount(events), sys.getrefcount(Opcode.TEXT)
     for _ in range(100):
-        assert read_frame(frame, 0, False, None) == (1, len(frame), b"hello")
-        assert read_frame(frame, 0, True, None) is None
+        assert read_frames(frame, 0, False, None, events, Frame, OPCODES) == len(frame)
+        assert read_frames(frame, 0, True, None, events, Frame, OPCODES) == 0
+    events.clear()
     gc.collect()
-    assert sys.getrefcount(frame) == before
+    assert (sys.getrefcount(frame), sys.getrefcount(events), sys.getrefcount(Opcode.TEXT)) == before
 
 
 # -- read_frame in the protocol ----------------------------------------------------------
@@ -480,6 +591,6 @@ def test_protocol_reads_the_same_with_or_without_c(
     )
     with_c = run_protocol(side, stream, cuts, max_size)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(protocol, "_read_frame", None)
+        patch.setattr(protocol, "_read_frames", None)
         without_c = run_protocol(side, stream, cuts, max_size)
     assert with_c == without_c

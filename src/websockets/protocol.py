@@ -32,18 +32,30 @@ if TYPE_CHECKING:
     from .extensions.base import Extension
 
 # Reads the common frames in C; None without the C accelerator, which is optional.
-_read_frame: (
-    Callable[[bytes | bytearray, int, bool, int | None], tuple[int, int, bytes] | None] | None
+_read_frames: (
+    Callable[
+        [
+            bytes | bytearray,
+            int,
+            bool,
+            int | None,
+            list[Event],
+            type[Frame],
+            tuple[Opcode, Opcode, Opcode],
+        ],
+        int,
+    ]
+    | None
 )
 try:
     from . import speedups
 except ImportError:
     from .utils import apply_mask
 
-    _read_frame = None
+    _read_frames = None
 else:
     apply_mask = speedups.apply_mask
-    _read_frame = speedups.read_frame
+    _read_frames = speedups.read_frames
 
 __all__ = ["SEND_EOF", "Protocol", "Side", "State"]
 
@@ -116,6 +128,7 @@ _OPCODES: dict[int, Opcode] = {opcode.value: opcode for opcode in Opcode}
 # Module-level names resolve faster than enum attributes on the hot path.
 _CONT, _TEXT, _BINARY = Opcode.CONT, Opcode.TEXT, Opcode.BINARY
 _CLOSE, _PING, _PONG = Opcode.CLOSE, Opcode.PING, Opcode.PONG
+_OPCODES_012 = (_CONT, _TEXT, _BINARY)
 _OPCODE_TABLE: list[Opcode | None] = [_OPCODES.get(value) for value in range(16)]
 _utf_8_decode = codecs.utf_8_decode
 # FIN, RSV1, RSV2 and RSV3 as booleans, indexed by the high nibble of a frame's first byte.
@@ -319,16 +332,22 @@ class Protocol:
         end = len(view)
         pos = 0
         # The C parser reads the common frames; it doesn't know about extensions.
-        read_frame = _read_frame if not self.extensions and not self.debug else None
-        events = self.events
+        read_frames = _read_frames if not self.extensions and not self.debug else None
         try:
             while pos < end and self._mode is _FRAMES_MODE:
                 header = self._header
-                if read_frame is not None and header is None and self.cur_size is None:
-                    parsed = read_frame(view, pos, self._masked_incoming, self.max_size)
-                    if parsed is not None:
-                        opcode_value, pos, data_read = parsed
-                        events.append(Frame(_TEXT if opcode_value == 1 else _BINARY, data_read))
+                if read_frames is not None and header is None and self.cur_size is None:
+                    read_to = read_frames(
+                        view,
+                        pos,
+                        self._masked_incoming,
+                        self.max_size,
+                        self.events,
+                        Frame,
+                        _OPCODES_012,
+                    )
+                    if read_to != pos:
+                        pos = read_to
                         continue
                 if header is not None:
                     # The rest of a frame whose payload was incomplete.

@@ -7,8 +7,8 @@
  * - encode_frame: a whole frame, header and masked payload, in one allocation,
  *   with masking keys drawn from a pool of OS randomness. frames.py holds the
  *   pure-Python version.
- * - read_frame: the common case of parsing, a complete unfragmented text or
- *   binary frame. Anything else is left to the pure-Python parser of
+ * - read_frames: the common case of parsing, complete unfragmented text or
+ *   binary frames. Anything else is left to the pure-Python parser of
  *   protocol.py, which also produces the errors.
  */
 
@@ -43,6 +43,9 @@
 #define WS_RELEASE_GIL_ABOVE (64 * 1024)
 
 #define WS_MASK_SIZE 4
+
+/* The fields of a frame, in the order of Frame's constructor. */
+#define WS_FRAME_FIELDS 6
 
 /*
  * XOR `len` bytes of `src` with the repeated 4-byte `key` into `dst`.
@@ -289,6 +292,9 @@ typedef struct {
     PyObject *urandom; /* os.urandom */
     Py_ssize_t next;   /* offset of the next unused key in pool */
     unsigned char pool[WS_KEY_POOL_SIZE];
+    /* The class read_frames() built frames of last, and its field descriptors. */
+    PyObject *frame_class;
+    PyObject *frame_setters[WS_FRAME_FIELDS];
 } speedups_state;
 
 static speedups_state *
@@ -490,21 +496,234 @@ PyDoc_STRVAR(encode_frame_doc,
 #define WS_FIN_TEXT 0x81
 #define WS_FIN_BINARY 0x82
 
-static PyObject *
-read_frame(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    Py_buffer view;
-    const unsigned char *buf;
-    Py_ssize_t pos, end, max_size = -1;
-    uint64_t length;
-    int masked, first;
-    const unsigned char *key = NULL;
-    PyObject *payload, *end_obj, *result;
+static const char *const frame_fields[WS_FRAME_FIELDS] = {
+    "opcode", "data", "fin", "rsv1", "rsv2", "rsv3",
+};
 
-    (void)module;
-    if (nargs != 4) {
+/* Forget the cached frame class. */
+static void
+clear_frame_class(speedups_state *state)
+{
+    int i;
+
+    Py_CLEAR(state->frame_class);
+    for (i = 0; i < WS_FRAME_FIELDS; i++) {
+        Py_CLEAR(state->frame_setters[i]);
+    }
+}
+
+/*
+ * Look up the data descriptors that set the fields of `cls`, e.g. the slots of
+ * a dataclass, and cache them. Frames are then built by setting each field
+ * through its descriptor, as object.__new__() followed by attribute assignments
+ * would, without the cost of running __init__ in the interpreter.
+ */
+static int
+load_frame_class(speedups_state *state, PyObject *cls)
+{
+    PyObject *setters[WS_FRAME_FIELDS] = {NULL};
+    int i;
+
+    if (state->frame_class == cls) {
+        return 0;
+    }
+    if (!PyType_Check(cls)) {
+        PyErr_Format(PyExc_TypeError, "frame_class must be a class, not %.100s",
+                     Py_TYPE(cls)->tp_name);
+        return -1;
+    }
+    if (((PyTypeObject *)cls)->tp_itemsize != 0) {
+        PyErr_SetString(PyExc_TypeError, "frame_class must have fixed-size instances");
+        return -1;
+    }
+    for (i = 0; i < WS_FRAME_FIELDS; i++) {
+        PyObject *descr = PyObject_GetAttrString(cls, frame_fields[i]);
+
+        if (descr == NULL) {
+            goto error;
+        }
+        setters[i] = descr;
+        if (Py_TYPE(descr)->tp_descr_set == NULL) {
+            PyErr_Format(PyExc_TypeError, "frame_class.%s must be a slot or a data descriptor",
+                         frame_fields[i]);
+            goto error;
+        }
+    }
+    clear_frame_class(state);
+    state->frame_class = Py_NewRef(cls);
+    for (i = 0; i < WS_FRAME_FIELDS; i++) {
+        state->frame_setters[i] = setters[i];
+    }
+    return 0;
+
+error:
+    for (i = 0; i < WS_FRAME_FIELDS; i++) {
+        Py_XDECREF(setters[i]);
+    }
+    return -1;
+}
+
+/* Build a final frame without RSV bits. Steals no reference. */
+static PyObject *
+new_frame(PyTypeObject *cls, PyObject *const *setters, PyObject *opcode, PyObject *payload)
+{
+    PyObject *values[WS_FRAME_FIELDS] = {opcode, payload, Py_True, Py_False, Py_False, Py_False};
+    PyObject *frame = cls->tp_alloc(cls, 0);
+    int i;
+
+    if (frame == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < WS_FRAME_FIELDS; i++) {
+        PyObject *setter = setters[i];
+
+        if (Py_TYPE(setter)->tp_descr_set(setter, frame, values[i]) < 0) {
+            Py_DECREF(frame);
+            return NULL;
+        }
+    }
+    return frame;
+}
+
+/* Whether `len` bytes are ASCII, checked 8 bytes at a time. */
+static int
+is_ascii(const unsigned char *data, Py_ssize_t len)
+{
+    Py_ssize_t i = 0;
+
+    for (; i + 8 <= len; i += 8) {
+        uint64_t block;
+
+        memcpy(&block, data + i, 8);
+        if (block & UINT64_C(0x8080808080808080)) {
+            return 0;
+        }
+    }
+    for (; i < len; i++) {
+        if (data[i] & 0x80) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* 1 if valid UTF-8, 0 if not, -1 with an exception set on other errors. */
+static int
+is_utf8(const unsigned char *data, Py_ssize_t len)
+{
+    PyObject *text;
+
+    if (is_ascii(data, len)) {
+        return 1;
+    }
+    /* CPython's decoder is the reference: use it for anything else. */
+    text = PyUnicode_DecodeUTF8((const char *)data, len, "strict");
+    if (text != NULL) {
+        Py_DECREF(text);
+        return 1;
+    }
+    if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        PyErr_Clear();
+        return 0;
+    }
+    return -1;
+}
+
+/*
+ * Read the frame that starts at buf[pos] if it's a simple one (see the docstring
+ * of read_frames). Returns the position after it and sets `*payload`, or returns
+ * `pos` for a frame left to Python, or -1 with an exception set.
+ */
+static Py_ssize_t
+read_simple_frame(const unsigned char *buf, Py_ssize_t pos, Py_ssize_t end, int masked,
+                  Py_ssize_t max_size, int *text, PyObject **payload)
+{
+    Py_ssize_t start = pos;
+    uint64_t length;
+    const unsigned char *key = NULL;
+    unsigned char *out;
+    int first, valid;
+
+    if (end - pos < 2) {
+        return start;
+    }
+    first = buf[pos];
+    if (first != WS_FIN_TEXT && first != WS_FIN_BINARY) {
+        return start;
+    }
+    if (((buf[pos + 1] & 0x80) != 0) != (masked != 0)) {
+        return start;
+    }
+    length = buf[pos + 1] & 0x7F;
+    pos += 2;
+    if (length == 126) {
+        if (end - pos < 2) {
+            return start;
+        }
+        length = ((uint64_t)buf[pos] << 8) | buf[pos + 1];
+        pos += 2;
+    }
+    else if (length == 127) {
+        int i;
+
+        if (end - pos < 8) {
+            return start;
+        }
+        length = 0;
+        for (i = 0; i < 8; i++) {
+            length = (length << 8) | buf[pos + i];
+        }
+        pos += 8;
+    }
+    if (masked) {
+        if (end - pos < WS_MASK_SIZE) {
+            return start;
+        }
+        key = buf + pos;
+        pos += WS_MASK_SIZE;
+    }
+    /* Frames over the limit or not complete yet are left to the Python parser. */
+    if (length > (uint64_t)(end - pos) || (max_size >= 0 && length > (uint64_t)max_size)) {
+        return start;
+    }
+
+    *payload = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)length);
+    if (*payload == NULL) {
+        return -1;
+    }
+    out = (unsigned char *)PyBytes_AS_STRING(*payload);
+    if (key != NULL) {
+        xor_with_key(buf + pos, out, (Py_ssize_t)length, key);
+    }
+    else if (length > 0) {
+        memcpy(out, buf + pos, (size_t)length);
+    }
+    *text = first == WS_FIN_TEXT;
+    if (*text) {
+        /* Invalid UTF-8 is left to Python, which reports where it is. */
+        valid = is_utf8(out, (Py_ssize_t)length);
+        if (valid <= 0) {
+            Py_CLEAR(*payload);
+            return valid < 0 ? -1 : start;
+        }
+    }
+    return pos + (Py_ssize_t)length;
+}
+
+static PyObject *
+read_frames(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    speedups_state *state = get_state(module);
+    Py_buffer view;
+    Py_ssize_t pos, end, max_size = -1;
+    PyObject *events, *opcodes, *result = NULL;
+    PyTypeObject *cls = NULL;
+    PyObject *setters[WS_FRAME_FIELDS] = {NULL};
+    int masked, status, i;
+
+    if (nargs != 7) {
         PyErr_Format(PyExc_TypeError,
-                     "read_frame() takes exactly 4 positional arguments (%zd given)", nargs);
+                     "read_frames() takes exactly 7 positional arguments (%zd given)", nargs);
         return NULL;
     }
     if (index_arg(args[1], "pos", PY_SSIZE_T_MAX, &pos) < 0) {
@@ -517,127 +736,101 @@ read_frame(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (args[3] != Py_None && index_arg(args[3], "max_size", PY_SSIZE_T_MAX, &max_size) < 0) {
         return NULL;
     }
-    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) {
+    events = args[4];
+    if (!PyList_Check(events)) {
+        PyErr_Format(PyExc_TypeError, "events must be a list, not %.100s",
+                     Py_TYPE(events)->tp_name);
         return NULL;
     }
-    buf = (const unsigned char *)view.buf;
+    opcodes = args[6];
+    if (!PyTuple_Check(opcodes) || PyTuple_GET_SIZE(opcodes) != 3) {
+        PyErr_SetString(PyExc_TypeError, "opcodes must be a tuple of 3 items");
+        return NULL;
+    }
+    /*
+     * Use references of our own to the class and its setters: on free-threaded
+     * builds, another thread could replace the cached ones meanwhile.
+     */
+#if PY_VERSION_HEX >= 0x030D0000
+    Py_BEGIN_CRITICAL_SECTION(module);
+#endif
+    status = load_frame_class(state, args[5]);
+    if (status == 0) {
+        cls = (PyTypeObject *)Py_NewRef(state->frame_class);
+        for (i = 0; i < WS_FRAME_FIELDS; i++) {
+            setters[i] = Py_NewRef(state->frame_setters[i]);
+        }
+    }
+#if PY_VERSION_HEX >= 0x030D0000
+    Py_END_CRITICAL_SECTION();
+#endif
+    if (status < 0) {
+        return NULL;
+    }
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) {
+        goto done;
+    }
     end = view.len;
 
-    if (pos > end || end - pos < 2) {
-        goto incomplete;
-    }
-    first = buf[pos];
-    if (first != WS_FIN_TEXT && first != WS_FIN_BINARY) {
-        goto incomplete;
-    }
-    if (((buf[pos + 1] & 0x80) != 0) != (masked != 0)) {
-        goto incomplete;
-    }
-    length = buf[pos + 1] & 0x7F;
-    pos += 2;
-    if (length == 126) {
-        if (end - pos < 2) {
-            goto incomplete;
-        }
-        length = ((uint64_t)buf[pos] << 8) | buf[pos + 1];
-        pos += 2;
-    }
-    else if (length == 127) {
-        int i;
+    while (pos < end) {
+        PyObject *payload = NULL, *frame;
+        int text = 0;
+        Py_ssize_t next = read_simple_frame((const unsigned char *)view.buf, pos, end, masked,
+                                            max_size, &text, &payload);
 
-        if (end - pos < 8) {
-            goto incomplete;
+        if (next < 0) {
+            goto release;
         }
-        length = 0;
-        for (i = 0; i < 8; i++) {
-            length = (length << 8) | buf[pos + i];
+        if (next == pos) {
+            break;
         }
-        pos += 8;
-    }
-    if (masked) {
-        if (end - pos < WS_MASK_SIZE) {
-            goto incomplete;
+        frame = new_frame(cls, setters, PyTuple_GET_ITEM(opcodes, text ? 1 : 2), payload);
+        Py_DECREF(payload);
+        if (frame == NULL) {
+            goto release;
         }
-        key = buf + pos;
-        pos += WS_MASK_SIZE;
+        status = PyList_Append(events, frame);
+        Py_DECREF(frame);
+        if (status < 0) {
+            goto release;
+        }
+        pos = next;
     }
-    /* Frames over the limit or not complete yet are left to the Python parser. */
-    if (length > (uint64_t)(end - pos) || (max_size >= 0 && length > (uint64_t)max_size)) {
-        goto incomplete;
-    }
+    result = PyLong_FromSsize_t(pos);
 
-    payload = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)length);
-    if (payload == NULL) {
-        PyBuffer_Release(&view);
-        return NULL;
-    }
-    if (length > 0) {
-        unsigned char *out = (unsigned char *)PyBytes_AS_STRING(payload);
-
-        if (key != NULL) {
-            xor_with_key(buf + pos, out, (Py_ssize_t)length, key);
-        }
-        else {
-            memcpy(out, buf + pos, (size_t)length);
-        }
-    }
+release:
     PyBuffer_Release(&view);
-    pos += (Py_ssize_t)length;
-
-    if (first == WS_FIN_TEXT) {
-        /* Validation only: the Python parser reports where invalid UTF-8 is. */
-        PyObject *text = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(payload),
-                                              (Py_ssize_t)length, "strict");
-        if (text == NULL) {
-            Py_DECREF(payload);
-            if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
-                PyErr_Clear();
-                Py_RETURN_NONE;
-            }
-            return NULL;
-        }
-        Py_DECREF(text);
+done:
+    Py_DECREF(cls);
+    for (i = 0; i < WS_FRAME_FIELDS; i++) {
+        Py_DECREF(setters[i]);
     }
-
-    end_obj = PyLong_FromSsize_t(pos);
-    if (end_obj == NULL) {
-        Py_DECREF(payload);
-        return NULL;
-    }
-    result = PyTuple_New(3);
-    if (result == NULL) {
-        Py_DECREF(payload);
-        Py_DECREF(end_obj);
-        return NULL;
-    }
-    PyTuple_SET_ITEM(result, 0, PyLong_FromLong(first & 0x0F)); /* a cached small int */
-    PyTuple_SET_ITEM(result, 1, end_obj);
-    PyTuple_SET_ITEM(result, 2, payload);
     return result;
-
-incomplete:
-    PyBuffer_Release(&view);
-    Py_RETURN_NONE;
 }
 
-PyDoc_STRVAR(read_frame_doc,
-"read_frame($module, data, pos, mask, max_size, /)\n"
+PyDoc_STRVAR(read_frames_doc,
+"read_frames($module, data, pos, mask, max_size, events, frame_class, opcodes, /)\n"
 "--\n"
 "\n"
-"Read the unfragmented text or binary frame that starts at data[pos].\n"
+"Read the unfragmented text and binary frames that start at data[pos].\n"
 "\n"
-"Return (opcode, end, payload): the opcode as an int, the position after the\n"
-"frame and the unmasked payload, if the frame is complete, final, without RSV\n"
-"bits, masked if and only if mask is true, no longer than max_size (None: no\n"
-"limit) and, for text, valid UTF-8. Return None otherwise: the caller parses\n"
-"the frame the long way, which also reports errors.");
+"Append one frame_class instance per frame to the events list, and return the\n"
+"position after the last one. A frame is read if it is complete, final, without\n"
+"RSV bits, masked if and only if mask is true, no longer than max_size (None:\n"
+"no limit) and, for text, valid UTF-8; reading stops at the first other one,\n"
+"which the caller parses the long way, also to report errors.\n"
+"\n"
+"Instances are built without calling __init__: their fields opcode, data, fin,\n"
+"rsv1, rsv2 and rsv3 (slots or other data descriptors) are set to\n"
+"opcodes[1] for text or opcodes[2] for binary, the unmasked payload as bytes,\n"
+"True, False, False and False.");
 
 static PyMethodDef speedups_methods[] = {
     {"apply_mask", (PyCFunction)(void (*)(void))apply_mask,
      METH_FASTCALL | METH_KEYWORDS, apply_mask_doc},
     {"encode_frame", (PyCFunction)(void (*)(void))encode_frame, METH_FASTCALL,
      encode_frame_doc},
-    {"read_frame", (PyCFunction)(void (*)(void))read_frame, METH_FASTCALL, read_frame_doc},
+    {"read_frames", (PyCFunction)(void (*)(void))read_frames, METH_FASTCALL, read_frames_doc},
     {"discard_masking_keys", discard_masking_keys, METH_NOARGS, discard_masking_keys_doc},
     {NULL, NULL, 0, NULL},
 };
@@ -660,7 +853,7 @@ speedups_exec(PyObject *module)
         return -1;
     }
     all = Py_BuildValue("[ssss]", "apply_mask", "discard_masking_keys", "encode_frame",
-                        "read_frame");
+                        "read_frames");
     if (all == NULL) {
         return -1;
     }
@@ -672,14 +865,24 @@ speedups_exec(PyObject *module)
 static int
 speedups_traverse(PyObject *module, visitproc visit, void *arg)
 {
-    Py_VISIT(get_state(module)->urandom);
+    speedups_state *state = get_state(module);
+    int i;
+
+    Py_VISIT(state->urandom);
+    Py_VISIT(state->frame_class);
+    for (i = 0; i < WS_FRAME_FIELDS; i++) {
+        Py_VISIT(state->frame_setters[i]);
+    }
     return 0;
 }
 
 static int
 speedups_clear(PyObject *module)
 {
-    Py_CLEAR(get_state(module)->urandom);
+    speedups_state *state = get_state(module);
+
+    Py_CLEAR(state->urandom);
+    clear_frame_class(state);
     return 0;
 }
 

@@ -34,6 +34,7 @@ class Assembler:
         "frames",
         "get_in_progress",
         "high",
+        "loop",
         "low",
         "pause",
         "paused",
@@ -67,6 +68,9 @@ class Assembler:
         # Number of frames in the queue that end a message: get() needs one.
         self.complete: int = 0
         self.waiter: asyncio.Future[None] | None = None
+        # The loop of the first reader. Looking it up for every message would cost a
+        # system call each time: asyncio.get_running_loop() checks the process ID.
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.get_in_progress: bool = False
         self.closed: bool = False
 
@@ -114,11 +118,17 @@ class Assembler:
         """Wait until a frame arrives or the queue closes."""
         if self.paused:
             self._resume_for_reader()
-        waiter = self.waiter = asyncio.get_running_loop().create_future()
+        waiter = self.waiter = self._create_future()
         try:
             await waiter
         finally:
             self.waiter = None
+
+    def _create_future(self) -> asyncio.Future[None]:
+        loop = self.loop
+        if loop is None:
+            loop = self.loop = asyncio.get_running_loop()
+        return loop.create_future()
 
     def _maybe_resume(self) -> None:
         if self.paused and self.low is not None and len(self.frames) <= self.low:
@@ -159,7 +169,10 @@ class Assembler:
                         raise EOFError("stream of frames ended")
                     if self.paused:
                         self._resume_for_reader()
-                    waiter = self.waiter = asyncio.get_running_loop().create_future()
+                    loop = self.loop
+                    if loop is None:
+                        loop = self.loop = asyncio.get_running_loop()
+                    waiter = self.waiter = loop.create_future()
                     try:
                         await waiter
                     finally:
