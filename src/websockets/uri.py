@@ -245,9 +245,6 @@ def get_proxy(uri: WebSocketURI) -> str | None:
     values without a scheme mean ``http://``.
 
     """
-    if urllib.request.proxy_bypass(f"{uri.host}:{uri.port}"):
-        return None
-
     proxies = urllib.request.getproxies()
     # Like curl picks https_proxy for https:// URLs and http_proxy for http:// URLs, with
     # the WebSocket-specific setting first and SOCKS, which suits any scheme, last.
@@ -256,6 +253,9 @@ def get_proxy(uri: WebSocketURI) -> str | None:
         proxy = proxies.get(key)
         if not proxy:
             continue
+        # Checked only when a proxy applies: it reads the whole environment again.
+        if urllib.request.proxy_bypass(f"{uri.host}:{uri.port}"):
+            return None
         scheme, separator, rest = proxy.partition("://")
         if not separator:
             return ("socks5h://" if key == "socks" else "http://") + proxy
