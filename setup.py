@@ -40,7 +40,7 @@ def warn_fallback(error: BaseException) -> None:
         f"{rule}\n"
         f"WARNING: could not build the C extension websockets.speedups:\n"
         f"    {type(error).__name__}: {error}\n"
-        f"websockets will work without it, using the slower pure-Python masking.\n"
+        f"websockets will work without it, using its slower pure-Python code.\n"
         f"Set BUILD_EXTENSION=yes to make this an error, or BUILD_EXTENSION=no to\n"
         f"skip the extension quietly.\n"
         f"{rule}",

@@ -13,16 +13,17 @@ from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from types import TracebackType
 from typing import Any, Literal
 
+from .._proxy import refuse_proxy
 from ..client import ClientProtocol, backoff
 from ..datastructures import Headers, HeadersLike
-from ..exceptions import InvalidMessage, InvalidProxy, InvalidStatus, InvalidURI, SecurityError
+from ..exceptions import InvalidMessage, InvalidStatus, InvalidURI, SecurityError
 from ..extensions.base import ClientExtensionFactory
 from ..extensions.permessage_deflate import enable_client_permessage_deflate
 from ..headers import validate_subprotocols
 from ..http11 import USER_AGENT, Request, Response
 from ..protocol import CONNECTING, Event
 from ..typing import LoggerLike, Origin, Subprotocol
-from ..uri import WebSocketURI, get_proxy, parse_proxy, parse_uri
+from ..uri import WebSocketURI, parse_uri
 from .connection import Connection
 
 __all__ = ["ClientConnection", "connect", "unix_connect"]
@@ -329,12 +330,7 @@ class connect:  # lower case: a class used like a function, as in the API it fol
 
         # Proxies don't apply to Unix sockets nor to sockets the caller connected.
         if not unix and kwargs.get("sock") is None:
-            proxy = get_proxy(ws_uri) if self.proxy is True else self.proxy
-            if proxy is not None:
-                parse_proxy(proxy)  # an invalid proxy URL gets its own error message
-                raise InvalidProxy(
-                    proxy, "proxies aren't supported yet; pass proxy=None to connect directly"
-                )
+            refuse_proxy(ws_uri, self.proxy)
 
         def factory() -> ClientConnection:
             return self._build_connection(ws_uri)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import http
 import logging
 import re
@@ -14,12 +13,13 @@ from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, S
 from types import TracebackType
 from typing import Any, cast
 
-from ..datastructures import Headers, HeadersLike, MultipleValuesError
-from ..exceptions import InvalidHeader, InvalidMessage
+from .._basic_auth import check_arguments, read_credentials, static_checker, unauthorized
+from ..datastructures import Headers, HeadersLike
+from ..exceptions import InvalidMessage
 from ..extensions.base import ServerExtensionFactory
 from ..extensions.permessage_deflate import enable_server_permessage_deflate
 from ..frames import CloseCode
-from ..headers import build_www_authenticate_basic, parse_authorization_basic, validate_subprotocols
+from ..headers import validate_subprotocols
 from ..http11 import SERVER, Request, Response
 from ..protocol import CONNECTING, OPEN, Event
 from ..server import ServerProtocol
@@ -705,72 +705,24 @@ def basic_auth(
         TypeError: If ``credentials`` isn't a pair of str or an iterable of them.
 
     """
-    if (credentials is None) == (check_credentials is None):
-        raise ValueError("provide either credentials or check_credentials")
-    www_authenticate = build_www_authenticate_basic(realm)
-
+    www_authenticate = check_arguments(realm, credentials, check_credentials)
     if credentials is not None:
-        expected = _credentials_table(credentials)
-
-        def check_table(username: str, password: str) -> bool:
-            try:
-                known = expected[username]
-            except KeyError:
-                return False
-            # Compare bytes: compare_digest refuses non-ASCII str.
-            return hmac.compare_digest(known.encode(), password.encode())
-
-        check: Callable[[str, str], Awaitable[bool] | bool] = check_table
+        check: Callable[[str, str], Awaitable[bool] | bool] = static_checker(credentials)
     else:
         assert check_credentials is not None
         check = check_credentials
 
-    def unauthorized(connection: ServerConnection, text: str) -> Response:
-        response = connection.respond(http.HTTPStatus.UNAUTHORIZED, text)
-        response.headers["WWW-Authenticate"] = www_authenticate
-        return response
-
     async def process_request(connection: ServerConnection, request: Request) -> Response | None:
-        try:
-            authorization = request.headers["Authorization"]
-        except KeyError:
-            return unauthorized(connection, "Missing credentials\n")
-        except MultipleValuesError:
-            return unauthorized(connection, "Unsupported credentials\n")
-        try:
-            username, password = parse_authorization_basic(authorization)
-        except InvalidHeader:
-            return unauthorized(connection, "Unsupported credentials\n")
+        credentials_or_error = read_credentials(request)
+        if isinstance(credentials_or_error, str):
+            return unauthorized(connection.respond, credentials_or_error, www_authenticate)
+        username, password = credentials_or_error
         valid = check(username, password)
         if isinstance(valid, Awaitable):
             valid = await valid
         if not valid:
-            return unauthorized(connection, "Invalid credentials\n")
+            return unauthorized(connection.respond, "Invalid credentials\n", www_authenticate)
         connection.username = username
         return None
 
     return process_request
-
-
-def _credentials_table(
-    credentials: tuple[str, str] | Iterable[tuple[str, str]],
-) -> dict[str, str]:
-    """Check the ``credentials`` argument of :func:`basic_auth`; map usernames to passwords."""
-    value = cast(object, credentials)  # callers without type checking may pass anything
-    if _is_pair_of_str(value):
-        pairs = [cast("tuple[str, str]", value)]
-    elif isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
-        items = list(cast("Iterable[object]", value))
-        if not all(_is_pair_of_str(item) for item in items):
-            raise TypeError(f"invalid credentials argument: {credentials!r}")
-        pairs = cast("list[tuple[str, str]]", items)
-    else:
-        raise TypeError(f"invalid credentials argument: {credentials!r}")
-    return dict(pairs)
-
-
-def _is_pair_of_str(value: object) -> bool:
-    if not isinstance(value, (tuple, list)):
-        return False
-    items = cast("tuple[object, ...] | list[object]", value)
-    return len(items) == 2 and all(isinstance(item, str) for item in items)
