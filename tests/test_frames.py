@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import array
 import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 from hypothesis import given
@@ -24,6 +25,7 @@ from websockets.frames import (
     OP_PING,
     OP_PONG,
     OP_TEXT,
+    BytesLike,
     Close,
     CloseCode,
     Frame,
@@ -299,3 +301,20 @@ def test_masking_keys_come_from_a_pool_of_os_randomness() -> None:
     keys = [frames.new_masking_key() for _ in range(600)]
     assert all(len(key) == 4 for key in keys)
     assert len(set(keys)) > 590
+
+
+@pytest.mark.parametrize("encode", [frames.py_encode_frame, frames.encode_frame])
+def test_encode_frame_counts_bytes_of_wide_memoryviews(
+    encode: Callable[[int, BytesLike, bool], bytes],
+) -> None:
+    # Two 4-byte items: the length is 8 bytes, whatever the format of the view.
+    data = memoryview(array.array("I", [1, 2]))
+    frame = encode(0x82, data, False)
+    assert frame == b"\x82\x08" + data.tobytes()
+    strided = memoryview(b"abcdef")[::2]
+    assert encode(0x82, strided, False) == b"\x82\x03ace"
+
+
+def test_py_encode_frame_checks_the_first_byte() -> None:
+    with pytest.raises(ValueError, match="first must be between 0 and 255"):
+        frames.py_encode_frame(256, bytes(200), False)

@@ -17,6 +17,7 @@ from websockets.exceptions import (
     InvalidOrigin,
     InvalidUpgrade,
     NegotiationError,
+    PayloadTooBig,
 )
 from websockets.extensions.permessage_deflate import (
     PerMessageDeflate,
@@ -141,6 +142,15 @@ def test_too_much_data_before_the_response_is_refused() -> None:
     server = ServerProtocol(max_size=100)
     server.receive_data(request().serialize() + bytes(200))
     assert server.data_to_send() == [SEND_EOF]
+    assert isinstance(server.handshake_exc, PayloadTooBig)
+    # The server may still decide to accept: nothing can be sent after the EOF.
+    [req] = server.events_received()
+    assert isinstance(req, Request)
+    server.send_response(server.accept(req))
+    assert server.data_to_send() == []
+    assert server.state is CONNECTING
+    server.receive_eof()
+    assert server.state is CLOSED
 
 
 def rejected(server: ServerProtocol, req: Request, status: int) -> Response:

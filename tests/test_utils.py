@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import base64
 import os
 from collections.abc import Callable
@@ -175,3 +176,14 @@ def test_apply_mask_property_matches_reference(
     apply_mask: MaskFunction, data: bytes, mask: bytes
 ) -> None:
     assert apply_mask(data, mask) == reference_mask(data, mask)
+
+
+@implementations
+def test_apply_mask_counts_bytes_of_wide_memoryviews(
+    apply_mask: Callable[[bytes | bytearray | memoryview, bytes | bytearray | memoryview], bytes],
+) -> None:
+    # Items of 4 bytes: the data is 8 bytes long and the mask 4, whatever the format.
+    data = memoryview(array.array("I", [0, 0]))
+    mask = memoryview(b"\x01\x02\x03\x04").cast("I")
+    assert apply_mask(data, mask) == b"\x01\x02\x03\x04" * 2
+    assert apply_mask(memoryview(bytes(6))[::2], mask) == b"\x01\x02\x03"

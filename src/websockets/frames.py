@@ -16,17 +16,15 @@ if TYPE_CHECKING:
 
 # The C versions, when the optional accelerator is built; else None.
 _c_encode_frame: Callable[[int, BytesLike, bool], bytes] | None
-_c_discard_masking_keys: Callable[[], None] | None
 try:
     from . import speedups
 except ImportError:
     from .utils import apply_mask
 
-    _c_encode_frame = _c_discard_masking_keys = None
+    _c_encode_frame = None
 else:
     apply_mask = speedups.apply_mask
     _c_encode_frame = speedups.encode_frame
-    _c_discard_masking_keys = speedups.discard_masking_keys
 
 __all__ = [
     "CTRL_OPCODES",
@@ -484,15 +482,10 @@ new_masking_key: Callable[[], bytes] = _masking_keys
 """Return a fresh, unpredictable 4-byte masking key."""
 
 
-def _discard_masking_keys() -> None:
-    # After fork(), parent and child would draw the same keys from identical pools.
-    _masking_keys.discard()
-    if _c_discard_masking_keys is not None:
-        _c_discard_masking_keys()
-
-
+# After fork(), parent and child would draw the same keys from identical pools. (The C
+# accelerator looks after its own pool.)
 if hasattr(os, "register_at_fork"):  # not on Windows
-    os.register_at_fork(after_in_child=_discard_masking_keys)
+    os.register_at_fork(after_in_child=_masking_keys.discard)
 
 
 def py_encode_frame(first: int, data: BytesLike, mask: bool, /) -> bytes:
@@ -500,7 +493,15 @@ def py_encode_frame(first: int, data: BytesLike, mask: bool, /) -> bytes:
 
     The pure-Python version of :func:`encode_frame`.
 
+    Raises:
+        ValueError: If ``first`` isn't between 0 and 255.
+
     """
+    if not 0 <= first <= 255:
+        raise ValueError("first must be between 0 and 255")
+    if type(data) is memoryview:
+        # len() counts items, not bytes, and a strided view can't be concatenated.
+        data = data.cast("B") if data.c_contiguous else data.tobytes()
     length = len(data)
     mask_bit = 0x80 if mask else 0
     if length < 126:

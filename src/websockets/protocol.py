@@ -714,6 +714,8 @@ class Protocol:
         # frame's worth: anything beyond is refused rather than buffered.
         if self.max_size is not None and len(self._buffer) > self.max_size + 14:
             exc = PayloadTooBig(len(self._buffer), self.max_size + 14)
+            # The handshake fails too: the response can't be sent after the EOF.
+            self.handshake_exc = exc
             self._parser_failed(exc, CloseCode.MESSAGE_TOO_BIG, str(exc))
 
     def _discard(self) -> None:

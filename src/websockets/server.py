@@ -293,7 +293,16 @@ class ServerProtocol(Protocol):
         return Response(status.value, status.phrase, headers, body)
 
     def send_response(self, response: Response) -> None:
-        """Send the handshake response; 101 opens the connection, anything else ends it."""
+        """Send the handshake response; 101 opens the connection, anything else ends it.
+
+        Once the connection failed, e.g. because the client sent too much data while
+        the server decided, there's nothing left to respond to: this does nothing.
+
+        """
+        if self.eof_sent:
+            if self.debug:
+                self.logger.debug("! connection failed before the response: not sent")
+            return
         if self.debug:
             self.logger.debug("> HTTP/1.1 %d %s", response.status_code, response.reason_phrase)
             for name, value in response.headers.raw_items():

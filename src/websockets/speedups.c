@@ -347,8 +347,14 @@ discard_masking_keys(PyObject *module, PyObject *Py_UNUSED(ignored))
 {
     speedups_state *state = get_state(module);
 
+#if PY_VERSION_HEX >= 0x030D0000
+    Py_BEGIN_CRITICAL_SECTION(module);
+#endif
     memset(state->pool, 0, WS_KEY_POOL_SIZE);
     state->next = WS_KEY_POOL_SIZE;
+#if PY_VERSION_HEX >= 0x030D0000
+    Py_END_CRITICAL_SECTION();
+#endif
     Py_RETURN_NONE;
 }
 
@@ -358,7 +364,7 @@ PyDoc_STRVAR(discard_masking_keys_doc,
 "\n"
 "Forget the pooled masking keys: the next frame draws new ones.\n"
 "\n"
-"websockets.frames calls it in a child process after fork().");
+"The module registers it with os.register_at_fork() to run in child processes.");
 
 /* -- Encoding frames --------------------------------------------------------------- */
 
@@ -378,7 +384,7 @@ index_arg(PyObject *arg, const char *name, Py_ssize_t limit, Py_ssize_t *value)
         return -1;
     }
     if (result < 0 || result > limit) {
-        PyErr_Format(PyExc_ValueError, "%s must be in range(%zd)", name, limit + 1);
+        PyErr_Format(PyExc_ValueError, "%s must be between 0 and %zd", name, limit);
         return -1;
     }
     *value = result;
@@ -534,6 +540,16 @@ load_frame_class(speedups_state *state, PyObject *cls)
     }
     if (((PyTypeObject *)cls)->tp_itemsize != 0) {
         PyErr_SetString(PyExc_TypeError, "frame_class must have fixed-size instances");
+        return -1;
+    }
+    /*
+     * Instances are allocated without running __new__: only classes whose __new__
+     * is object's, e.g. not a subclass of dict, can be built that way safely.
+     */
+    if (((PyTypeObject *)cls)->tp_new != PyBaseObject_Type.tp_new ||
+        ((PyTypeObject *)cls)->tp_alloc != PyType_GenericAlloc) {
+        PyErr_SetString(PyExc_TypeError,
+                        "frame_class must be a plain class, without a __new__ of its own");
         return -1;
     }
     for (i = 0; i < WS_FRAME_FIELDS; i++) {
@@ -719,7 +735,7 @@ read_frames(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *events, *opcodes, *result = NULL;
     PyTypeObject *cls = NULL;
     PyObject *setters[WS_FRAME_FIELDS] = {NULL};
-    int masked, status, i;
+    int masked, status, i, read_nothing = 0;
 
     if (nargs != 7) {
         PyErr_Format(PyExc_TypeError,
@@ -733,8 +749,29 @@ read_frames(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (masked < 0) {
         return NULL;
     }
-    if (args[3] != Py_None && index_arg(args[3], "max_size", PY_SSIZE_T_MAX, &max_size) < 0) {
-        return NULL;
+    if (args[3] != Py_None) {
+        long long limit;
+        int overflow;
+
+        if (!PyLong_Check(args[3])) {
+            PyErr_Format(PyExc_TypeError, "max_size must be an int or None, not %.100s",
+                         Py_TYPE(args[3])->tp_name);
+            return NULL;
+        }
+        limit = PyLong_AsLongLongAndOverflow(args[3], &overflow);
+        if (limit == -1 && PyErr_Occurred()) {
+            return NULL;
+        }
+        if (overflow > 0 || limit > PY_SSIZE_T_MAX) {
+            max_size = -1; /* more than any buffer holds: no limit */
+        }
+        else if (overflow < 0 || limit < 0) {
+            /* Every frame is too long: the Python parser reports it. */
+            read_nothing = 1;
+        }
+        else {
+            max_size = (Py_ssize_t)limit;
+        }
     }
     events = args[4];
     if (!PyList_Check(events)) {
@@ -770,7 +807,7 @@ read_frames(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) {
         goto done;
     }
-    end = view.len;
+    end = read_nothing ? 0 : view.len;
 
     while (pos < end) {
         PyObject *payload = NULL, *frame;
@@ -848,10 +885,35 @@ speedups_exec(PyObject *module)
         return -1;
     }
     state->urandom = PyObject_GetAttrString(os, "urandom");
-    Py_DECREF(os);
     if (state->urandom == NULL) {
+        Py_DECREF(os);
         return -1;
     }
+    /* After fork(), parent and child would draw the same keys from identical pools. */
+    if (PyObject_HasAttrString(os, "register_at_fork")) {
+        PyObject *discard = PyObject_GetAttrString(module, "discard_masking_keys");
+        PyObject *result = NULL;
+
+        if (discard != NULL) {
+            PyObject *register_at_fork = PyObject_GetAttrString(os, "register_at_fork");
+            PyObject *args = PyTuple_New(0);
+            PyObject *kwargs = Py_BuildValue("{s:O}", "after_in_child", discard);
+
+            if (register_at_fork != NULL && args != NULL && kwargs != NULL) {
+                result = PyObject_Call(register_at_fork, args, kwargs);
+            }
+            Py_XDECREF(register_at_fork);
+            Py_XDECREF(args);
+            Py_XDECREF(kwargs);
+            Py_DECREF(discard);
+        }
+        if (result == NULL) {
+            Py_DECREF(os);
+            return -1;
+        }
+        Py_DECREF(result);
+    }
+    Py_DECREF(os);
     all = Py_BuildValue("[ssss]", "apply_mask", "discard_masking_keys", "encode_frame",
                         "read_frames");
     if (all == NULL) {

@@ -40,9 +40,13 @@ def apply_mask(data: bytes | bytearray | memoryview, mask: bytes | bytearray | m
         ValueError: If ``mask`` isn't 4 bytes long.
 
     """
+    # Count bytes, not items: a memoryview's items may be wider than a byte. (Not
+    # bytes(mask), which turns an int into that many zero bytes.)
+    mask = memoryview(mask).tobytes()
     if len(mask) != 4:
         raise ValueError("mask must contain 4 bytes")
-    mask = bytes(mask)
+    if isinstance(data, memoryview):
+        data = data.cast("B") if data.c_contiguous else data.tobytes()
     length = len(data)
     if length <= _MASK_CHUNK_SIZE:
         return _xor_repeated(data, mask, length)

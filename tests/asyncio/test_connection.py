@@ -168,6 +168,35 @@ async def test_recv_streaming(pair: tuple[Connection, Connection]) -> None:
     assert [f async for f in server.recv_streaming()] == [b"x", b"y"]
 
 
+async def test_recv_streaming_stopped_early_fails_the_connection(
+    pair: tuple[Connection, Connection],
+) -> None:
+    client, server = pair
+    await client.send(["a", "b", "c"])
+    await client.send("next")
+    fragments = server.recv_streaming()
+    assert await anext(fragments) == "a"
+    await fragments.aclose()
+    # The rest of the message is lost: it mustn't come out as a message of its own.
+    with pytest.raises(ConnectionClosedError):
+        await server.recv()
+    await asyncio.wait_for(client.wait_closed(), TIMEOUT)
+    assert client.close_code == 1011
+    assert client.close_reason == "incomplete read of streamed message"
+
+
+async def test_recv_streaming_read_to_the_end_then_closed(
+    pair: tuple[Connection, Connection],
+) -> None:
+    client, server = pair
+    await client.send(["a", "b"])
+    fragments = server.recv_streaming()
+    assert [await anext(fragments), await anext(fragments)] == ["a", "b"]
+    await fragments.aclose()  # after the last fragment: nothing is lost
+    await client.send("next")
+    assert await server.recv() == "next"
+
+
 async def test_concurrent_recv(pair: tuple[Connection, Connection]) -> None:
     client, server = pair
     task = asyncio.create_task(server.recv())

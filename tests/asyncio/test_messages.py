@@ -122,6 +122,37 @@ async def test_get_iter_after_close() -> None:
             pass
 
 
+async def test_get_iter_stopped_early_abandons_the_queue() -> None:
+    events: list[str] = []
+    assembler = Assembler(
+        2, 1, pause=lambda: events.append("pause"), resume=lambda: events.append("resume")
+    )
+    for data in (b"a", b"b", b"c"):
+        assembler.put(Frame(OP_TEXT if data == b"a" else OP_CONT, data, fin=False))
+    assembler.put(Frame(OP_CONT, b"d"))
+    assert events == ["pause"]
+    fragments = assembler.get_iter()
+    assert await anext(fragments) == "a"
+    await fragments.aclose()
+    assert assembler.abandoned
+    assert events == ["pause", "resume"]  # the closing handshake still needs reading
+    with pytest.raises(EOFError):
+        await assembler.get()
+
+
+async def test_get_iter_cancelled_before_the_first_frame_loses_nothing() -> None:
+    assembler = Assembler()
+    fragments = assembler.get_iter()
+    reader = asyncio.ensure_future(anext(fragments))
+    await asyncio.sleep(0)
+    reader.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reader
+    assert not assembler.abandoned
+    assembler.put(Frame(OP_TEXT, b"x"))
+    assert await assembler.get() == "x"
+
+
 async def test_flow_control() -> None:
     events: list[str] = []
     assembler = Assembler(

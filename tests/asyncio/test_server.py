@@ -595,6 +595,37 @@ async def test_client_leaving_during_process_request(logs: pytest.LogCaptureFixt
     assert "! opening handshake failed" in messages(logs, logging.DEBUG)
 
 
+async def test_client_sending_too_much_during_process_request(
+    logs: pytest.LogCaptureFixture,
+) -> None:
+    entered: asyncio.Queue[ServerConnection] = asyncio.Queue()
+    release = asyncio.Event()
+
+    async def process_request(connection: ServerConnection, request: Request) -> Response | None:
+        await entered.put(connection)
+        await release.wait()
+        return None
+
+    handled: list[ServerConnection] = []
+
+    async def handler(connection: ServerConnection) -> None:
+        handled.append(connection)
+
+    async with running(handler, process_request=process_request, max_size=100) as (_, port):
+        client = await connect(port, handshake=False)
+        client.send_request()
+        connection = await entered.get()
+        # More than a frame of max_size before the response: the server gives up.
+        client.writer.write(bytes(1000))
+        assert await read_until_closed(client.reader) == b""
+        await close_writer(client.writer)
+        release.set()
+        await connection.wait_closed()
+    assert handled == []
+    assert errors(logs) == []
+    assert "! opening handshake failed" in messages(logs, logging.DEBUG)
+
+
 async def test_open_timeout_aborts_silent_client(logs: pytest.LogCaptureFixture) -> None:
     async with running(open_timeout=0.1) as (_, port):
         reader, writer = await asyncio.open_connection(HOST, port)

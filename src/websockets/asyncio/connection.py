@@ -12,7 +12,14 @@ import random
 import struct
 import sys
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Iterable,
+    Mapping,
+)
 from types import TracebackType
 from typing import Any, Literal, TypeVar, cast, overload
 
@@ -244,10 +251,12 @@ class Connection(asyncio.Protocol):
         await asyncio.shield(self.connection_lost_waiter)
         raise self.protocol.close_exc from self.recv_exc
 
-    async def recv_streaming(self, decode: bool | None = None) -> AsyncIterator[Data]:
+    async def recv_streaming(self, decode: bool | None = None) -> AsyncGenerator[Data]:
         """Receive the next message one frame at a time.
 
-        Iterate until the end of the message: stopping early breaks the connection.
+        Iterate until the end of the message: stopping early, or cancelling the
+        iteration, after the first fragment fails the connection with code 1011, as
+        the rest of the message can't be read anymore.
 
         Raises:
             ConnectionClosed: When the connection is closed.
@@ -255,8 +264,9 @@ class Connection(asyncio.Protocol):
                 :meth:`recv_streaming` at once.
 
         """
+        fragments = self.recv_messages.get_iter(decode)
         try:
-            async for fragment in self.recv_messages.get_iter(decode):
+            async for fragment in fragments:
                 yield fragment
             return
         except EOFError:
@@ -269,6 +279,12 @@ class Connection(asyncio.Protocol):
         except UnicodeDecodeError as exc:
             self._fail(CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}")
             self.recv_exc = exc
+        finally:
+            # Close the reader now, not whenever it's garbage collected, to find out
+            # whether the message was left unfinished.
+            await fragments.aclose()
+            if self.recv_messages.abandoned:
+                self._fail(CloseCode.INTERNAL_ERROR, "incomplete read of streamed message")
         await asyncio.shield(self.connection_lost_waiter)
         raise self.protocol.close_exc from self.recv_exc
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Literal, overload
 
 from ..exceptions import ConcurrencyError
@@ -29,6 +29,7 @@ class Assembler:
     """
 
     __slots__ = (
+        "abandoned",
         "closed",
         "complete",
         "frames",
@@ -73,6 +74,8 @@ class Assembler:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.get_in_progress: bool = False
         self.closed: bool = False
+        self.abandoned: bool = False
+        """Whether a message was left unfinished by :meth:`get_iter`."""
 
     def put(self, frame: Frame) -> None:
         """Add a data frame to the queue.
@@ -202,11 +205,13 @@ class Assembler:
             return bytes(data).decode() if type(data) is not bytes else data.decode()
         return data if type(data) is bytes else bytes(data)
 
-    async def get_iter(self, decode: bool | None = None) -> AsyncIterator[Data]:
+    async def get_iter(self, decode: bool | None = None) -> AsyncGenerator[Data]:
         """Stream the next message, one frame at a time.
 
-        Iterate until the end: stopping early leaves the rest of the message queued
-        and makes the next read fail.
+        Iterate until the end: when iteration stops early (the iterator is closed, or
+        cancelled while waiting) after the first frame, the rest of the message can't be
+        read anymore. The queue then drops its frames, closes and sets
+        :attr:`abandoned`; later reads raise :exc:`EOFError`.
 
         Raises:
             EOFError: If the stream of frames ended before the end of the message.
@@ -217,9 +222,10 @@ class Assembler:
         if self.get_in_progress:
             raise ConcurrencyError("get() or get_iter() is already running")
         self.get_in_progress = True
+        first = True
+        done = False
         try:
             decoder: codecs.IncrementalDecoder | None = None
-            first = True
             while True:
                 while not self.frames:
                     if self.closed:
@@ -237,11 +243,25 @@ class Assembler:
                         decode = text
                     if decode:
                         decoder = _Utf8Decoder()
+                done = frame.fin
                 if decoder is not None:
                     yield decoder.decode(frame.data, frame.fin)
                 else:
                     yield bytes(frame.data)
-                if frame.fin:
+                if done:
                     return
         finally:
             self.get_in_progress = False
+            if not first and not done:
+                self._abandon()
+
+    def _abandon(self) -> None:
+        """Give up on a message read in part: drop the queue and close it."""
+        self.abandoned = True
+        self.frames.clear()
+        self.complete = 0
+        self.close()
+        if self.paused:
+            # Reading must go on, for the closing handshake.
+            self.paused = False
+            self.resume()
