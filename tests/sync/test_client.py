@@ -8,11 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from websockets.exceptions import InvalidHandshake, InvalidProxy, InvalidStatus, InvalidURI
+from websockets.client import ClientProtocol
+from websockets.exceptions import (
+    InvalidHandshake,
+    InvalidMessage,
+    InvalidProxy,
+    InvalidStatus,
+    InvalidURI,
+)
 from websockets.http11 import USER_AGENT, Request, Response
 from websockets.protocol import OPEN
 from websockets.sync import ClientConnection, ServerConnection, connect, unix_connect
 from websockets.typing import Origin, Subprotocol
+from websockets.uri import parse_uri
 
 from ..asyncio.client_server_helper import ssl_contexts
 from .server_helper import running, running_unix
@@ -78,18 +86,23 @@ def test_connect_returns_an_open_connection() -> None:
 
 def test_headers_and_user_agent() -> None:
     requests: list[Request] = []
+    # The client may finish closing before the server's handler runs.
+    handled = threading.Semaphore(0)
 
     def handler(connection: ServerConnection) -> None:
         assert connection.request is not None
         requests.append(connection.request)
+        handled.release()
 
     with running(handler) as (_, uri):
         with connect(
             uri, additional_headers={"X-Test": "yes"}, origin=Origin("http://example.com")
         ):
             pass
+        assert handled.acquire(timeout=2)
         with connect(uri, user_agent_header=None):
             pass
+        assert handled.acquire(timeout=2)
     assert requests[0].headers["X-Test"] == "yes"
     assert requests[0].headers["User-Agent"] == USER_AGENT
     assert requests[0].headers["Origin"] == "http://example.com"
@@ -98,13 +111,16 @@ def test_headers_and_user_agent() -> None:
 
 def test_user_info_sends_basic_credentials() -> None:
     authorizations: list[str] = []
+    handled = threading.Event()  # the client may finish closing before the handler runs
 
     def handler(connection: ServerConnection) -> None:
         assert connection.request is not None
         authorizations.append(connection.request.headers["Authorization"])
+        handled.set()
 
     with running(handler) as (_, uri), connect(uri.replace("//", "//user:pass@")):
         pass
+    assert handled.wait(2)
     assert authorizations == ["Basic dXNlcjpwYXNz"]
 
 
@@ -252,6 +268,17 @@ def test_tls(tmp_path: Path) -> None:
     assert c.close_code == 1000
 
 
+def test_tls_handshakes_in_a_row(tmp_path: Path) -> None:
+    # Reading the server's TLS 1.3 session tickets in the background thread while the
+    # request was written hung about one handshake in a hundred.
+    server_context, client_context = ssl_contexts(tmp_path)
+    with running(ssl=server_context) as (_, uri):
+        for _ in range(30):
+            with connect(uri, ssl=client_context, open_timeout=5) as connection:
+                connection.send("x")
+                assert connection.recv() == "x"
+
+
 def test_tls_with_server_hostname(tmp_path: Path) -> None:
     server_context, client_context = ssl_contexts(tmp_path)
     with (
@@ -286,3 +313,15 @@ def test_output_is_not_polluted(capsys: pytest.CaptureFixture[str]) -> None:
         connection.send("quiet")
         connection.recv()
     assert capsys.readouterr().out == ""
+
+
+def test_connection_lost_before_the_request_fails_the_handshake() -> None:
+    client_sock, server_sock = socket.socketpair()
+    server_sock.close()  # e.g. a server out of resources closing at once
+    connection = ClientConnection(client_sock, ClientProtocol(parse_uri("ws://localhost/")))
+    try:
+        with pytest.raises(InvalidMessage) as raised:
+            connection.handshake(timeout=2)
+        assert raised.value is connection.protocol.handshake_exc
+    finally:
+        connection.close_socket()

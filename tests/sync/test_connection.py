@@ -6,7 +6,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
@@ -480,3 +480,164 @@ def test_close_while_paused_still_completes_the_handshake() -> None:
         client.close()
         assert time.monotonic() - start < 1
         assert client.close_code == CloseCode.NORMAL_CLOSURE
+
+
+# -- A peer that doesn't read ------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def stalled_pair(**kwargs: Any) -> Generator[tuple[Connection, socket.socket]]:
+    """A client Connection whose peer never reads, with small buffers that fill quickly."""
+    client_sock, server_sock = socket.socketpair()
+    client_sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    server_sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    client = Connection(client_sock, Protocol(CLIENT), **kwargs)
+    try:
+        yield client, server_sock
+    finally:
+        client.close_socket()
+        server_sock.close()
+
+
+def fill_send_buffer(sock: socket.socket) -> None:
+    """Write until the socket accepts nothing more, not even one byte."""
+    for size in (65536, 4096, 256, 16, 1):
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                sock.send(b"\x00" * size, socket.MSG_DONTWAIT)
+
+
+def wait_for_mutex_holder(connection: Connection) -> None:
+    """Wait until a thread holds the mutex, i.e. is writing: the peer never sends."""
+    deadline = time.monotonic() + 2
+    while not connection.protocol_mutex.locked():
+        assert time.monotonic() < deadline, "nobody took the mutex"
+        threading.Event().wait(0.001)
+
+
+def run_catching(target: Any) -> tuple[threading.Thread, list[BaseException]]:
+    """Run ``target`` in a thread; collect what it raises."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            target()
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, errors
+
+
+def test_keepalive_ends_a_connection_blocked_in_send() -> None:
+    # Whether the handler's write takes the mutex before the ping or blocks after it, the
+    # keepalive mustn't wait for the mutex forever.
+    with stalled_pair(ping_interval=0, ping_timeout=0.1, close_timeout=0.1) as (client, _):
+        client.start_keepalive()
+        start = time.monotonic()
+        thread, errors = run_catching(lambda: client.send(b"x" * 1_000_000))
+        thread.join(2)
+        assert not thread.is_alive()
+        assert time.monotonic() - start < 1
+        assert len(errors) == 1
+        assert isinstance(errors[0], ConnectionClosedError)
+        assert client.keepalive_thread is not None
+        client.keepalive_thread.join(2)
+        assert not client.keepalive_thread.is_alive()
+        assert client.socket_closed.is_set()
+
+
+def test_keepalive_ping_write_is_bounded() -> None:
+    with stalled_pair(ping_interval=0.01, ping_timeout=0.1, close_timeout=0.1) as (client, _):
+        fill_send_buffer(client.socket)  # the ping can't be written
+        client.start_keepalive()
+        assert client.socket_closed.wait(2)
+        assert client.keepalive_thread is not None
+        client.keepalive_thread.join(2)
+        assert not client.keepalive_thread.is_alive()
+
+
+def test_close_is_bounded_by_close_timeout_while_send_blocks() -> None:
+    with stalled_pair(close_timeout=0.1) as (client, _):
+        thread, errors = run_catching(lambda: client.send(b"x" * 1_000_000))
+        wait_for_mutex_holder(client)
+        start = time.monotonic()
+        client.close()
+        assert time.monotonic() - start < 1
+        assert client.socket_closed.is_set()
+        thread.join(2)
+        assert len(errors) == 1
+        assert isinstance(errors[0], ConnectionClosedError)
+
+
+def test_close_frame_write_is_bounded_by_close_timeout() -> None:
+    with stalled_pair(close_timeout=0.1) as (client, _):
+        fill_send_buffer(client.socket)  # the Close frame can't be written
+        start = time.monotonic()
+        client.close()
+        assert time.monotonic() - start < 1
+        assert client.state is CLOSED
+
+
+WRITES: dict[str, Callable[[Connection], object]] = {
+    "send": lambda connection: connection.send(b"message"),
+    "send fragments": lambda connection: connection.send([b"frag", b"ments"]),
+    "ping": lambda connection: connection.ping(),
+    "pong": lambda connection: connection.pong(),
+}
+
+
+@pytest.mark.parametrize("write", WRITES)
+def test_write_error_raises_connection_closed(write: str) -> None:
+    operation = WRITES[write]
+    with stalled_pair(close_timeout=1) as (client, _):
+        # Writes fail from now on, while reading goes on: the connection is still open.
+        client.socket.shutdown(socket.SHUT_WR)
+        with pytest.raises(ConnectionClosedError) as raised:
+            operation(client)
+        assert isinstance(raised.value.__cause__, OSError)
+        assert client.state is CLOSED
+
+
+# -- Streaming ---------------------------------------------------------------------------
+
+
+def test_recv_streaming_stopped_early_fails_the_connection() -> None:
+    with pair(close_timeout=1) as (client, server):
+        server.send(["ab", "cd", "ef"])
+        server.send("next")
+        for chunk in client.recv_streaming():
+            assert chunk == "ab"
+            break
+        # The rest of the message isn't returned as a new message.
+        with pytest.raises(ConnectionClosedError) as raised:
+            client.recv(timeout=2)
+        assert raised.value.sent == Close(
+            CloseCode.INTERNAL_ERROR, "incomplete read of streamed message"
+        )
+        with pytest.raises(ConnectionClosedError):
+            server.recv(timeout=2)
+        assert server.close_code == CloseCode.INTERNAL_ERROR
+
+
+def test_recv_streaming_stopped_at_the_last_frame_keeps_the_connection() -> None:
+    with pair() as (client, server):
+        server.send(["ab", "cd"])
+        chunks = client.recv_streaming()
+        assert next(chunks) == "ab"
+        assert next(chunks) == "cd"
+        chunks.close()  # nothing left of the message
+        server.send("next")
+        assert client.recv(timeout=2) == "next"
+        assert client.state is OPEN
+
+
+# -- Races -------------------------------------------------------------------------------
+
+
+def test_reading_never_pauses_after_abort() -> None:
+    with raw_pair() as (client, _):
+        client._abort()  # pyright: ignore[reportPrivateUsage]
+        client._pause_reading()  # pyright: ignore[reportPrivateUsage]
+        assert client.reading_allowed.is_set()

@@ -199,6 +199,39 @@ def test_get_iter_eof_mid_message() -> None:
         next(fragments)
 
 
+def test_get_iter_stopped_early_drops_the_rest_and_closes() -> None:
+    messages, flow = assembler(high=2, low=1)
+    messages.put(Frame(OP_TEXT, b"a", fin=False))
+    messages.put(Frame(OP_CONT, b"b", fin=False))
+    messages.put(Frame(OP_CONT, b"c"))
+    messages.put(Frame(OP_TEXT, b"next"))
+    assert flow.calls == ["pause"]
+    fragments = messages.get_iter()
+    assert next(fragments) == "a"
+    fragments.close()
+    # The rest isn't returned as a new message: the stream is over.
+    assert messages.closed
+    assert not messages.frames
+    assert flow.calls == ["pause", "resume"]
+    with pytest.raises(EOFError):
+        messages.get(timeout=0)
+    with pytest.raises(EOFError):
+        messages.put(Frame(OP_CONT, b"d"))
+
+
+def test_get_iter_stopped_after_the_last_frame_keeps_the_queue() -> None:
+    messages, _ = assembler()
+    messages.put(Frame(OP_TEXT, b"a", fin=False))
+    messages.put(Frame(OP_CONT, b"b"))
+    messages.put(Frame(OP_TEXT, b"next"))
+    fragments = messages.get_iter()
+    assert next(fragments) == "a"
+    assert next(fragments) == "b"
+    fragments.close()  # the message was complete
+    assert not messages.closed
+    assert messages.get(timeout=0) == "next"
+
+
 # -- Flow control ------------------------------------------------------------------------
 
 

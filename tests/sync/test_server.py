@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import socket
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from websockets.exceptions import ConnectionClosedError, ConnectionClosedOK, InvalidStatus
-from websockets.frames import CloseCode
+from websockets.client import ClientProtocol
+from websockets.exceptions import (
+    ConnectionClosedError,
+    ConnectionClosedOK,
+    InvalidHandshake,
+    InvalidStatus,
+    PayloadTooBig,
+)
+from websockets.frames import OP_TEXT, CloseCode, Frame
 from websockets.headers import build_authorization_basic
 from websockets.http11 import SERVER, Request, Response
+from websockets.server import ServerProtocol
 from websockets.sync import Server, ServerConnection, basic_auth, connect, serve, unix_serve
 from websockets.sync import server as server_module
 from websockets.typing import Subprotocol
+from websockets.uri import parse_uri
 
 from ..asyncio.client_server_helper import ssl_contexts
 from .server_helper import running, running_unix
@@ -181,9 +192,11 @@ def test_subprotocols() -> None:
 
 def test_basic_auth_static_credentials() -> None:
     usernames: list[str] = []
+    handled = threading.Event()  # the client may finish closing before the handler runs
 
     def handler(connection: ServerConnection) -> None:
         usernames.append(connection.username)
+        handled.set()
 
     process_request = basic_auth(realm="test", credentials=("hello", "iloveyou"))
     with running(handler, process_request=process_request) as (_, uri):
@@ -204,6 +217,7 @@ def test_basic_auth_static_credentials() -> None:
 
         with connect(uri.replace("//", "//hello:iloveyou@")):
             pass
+        assert handled.wait(2)
     assert usernames == ["hello"]
 
 
@@ -365,3 +379,123 @@ def test_unix_serve(tmp_path: Path) -> None:
         with connect("ws://localhost/", unix=True, path=path) as connection:
             connection.send("unix")
             assert connection.recv(timeout=2) == "unix"
+
+
+# -- Resource exhaustion -----------------------------------------------------------------
+
+
+def test_serve_forever_survives_accept_errors(logs: pytest.LogCaptureFixture) -> None:
+    failures = [
+        OSError(errno.EMFILE, "Too many open files"),
+        ConnectionAbortedError(errno.ECONNABORTED, "Software caused connection abort"),
+    ]
+
+    class FailingSocket(socket.socket):
+        def accept(self) -> tuple[socket.socket, Any]:
+            if failures:
+                raise failures.pop(0)
+            return super().accept()
+
+    sock = FailingSocket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    with running(sock=sock) as (_, uri), connect(uri) as connection:
+        connection.send("still serving")
+        assert connection.recv(timeout=2) == "still serving"
+    assert [record.getMessage() for record in errors(logs)] == [
+        "failed to accept connection: [Errno 24] Too many open files",
+        "failed to accept connection: [Errno 103] Software caused connection abort",
+    ]
+    assert all(record.exc_info is None for record in errors(logs))
+
+
+def test_serve_forever_survives_thread_start_failure(
+    logs: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = threading.Thread.start
+
+    def failing_start(thread: threading.Thread) -> None:
+        if thread.name == "websockets-handler":
+            raise RuntimeError("can't start new thread")
+        start(thread)
+
+    with running() as (_, uri):
+        monkeypatch.setattr(threading.Thread, "start", failing_start)
+        # The server closes the accepted socket rather than leak it.
+        with pytest.raises((InvalidHandshake, OSError)):
+            connect(uri, open_timeout=2)
+        monkeypatch.undo()
+        with connect(uri) as connection:
+            connection.send("still serving")
+            assert connection.recv(timeout=2) == "still serving"
+    assert [record.getMessage() for record in errors(logs)] == [
+        "failed to start a thread for a connection: can't start new thread"
+    ]
+
+
+# -- Data ahead of the handshake response ------------------------------------------------
+
+
+def client_handshake_bytes() -> bytes:
+    """A handshake request, as a client sends it."""
+    client = ClientProtocol(parse_uri("ws://localhost/"))
+    client.send_request(client.connect())
+    return b"".join(client.data_to_send())
+
+
+def test_no_response_once_data_ahead_of_it_failed_the_connection() -> None:
+    client_sock, server_sock = socket.socketpair()
+    with client_sock:
+        # More than max_size + 14 bytes held with the request, all read at once.
+        early = Frame(OP_TEXT, b"x" * 80).serialize(mask=True) * 3
+        client_sock.sendall(client_handshake_bytes() + early)
+        connection = ServerConnection(server_sock, ServerProtocol(max_size=100))
+        try:
+            with pytest.raises(PayloadTooBig) as raised:
+                connection.handshake(timeout=2)
+            assert raised.value is connection.protocol.handshake_exc
+            assert connection.response is None
+            client_sock.settimeout(2)
+            assert client_sock.recv(4096) == b""  # no 101: the server only half-closed
+        finally:
+            connection.close_socket()
+
+
+def test_handler_not_called_once_data_ahead_of_the_response_failed_the_connection(
+    logs: pytest.LogCaptureFixture,
+) -> None:
+    called = threading.Event()
+    with (
+        running(lambda connection: called.set(), max_size=100, close_timeout=0.5) as (
+            server,
+            _,
+        ),
+        socket.create_connection(server.socket.getsockname()) as sock,
+    ):
+        early = Frame(OP_TEXT, b"x" * 80).serialize(mask=True) * 3
+        sock.sendall(client_handshake_bytes() + early)
+        sock.settimeout(2)
+        assert sock.recv(4096) == b""
+    assert not called.is_set()
+    assert errors(logs) == []
+    assert "connection open" not in [record.getMessage() for record in logs.records]
+
+
+def test_reading_pauses_from_request_to_response_and_early_frames_arrive() -> None:
+    client_sock, server_sock = socket.socketpair()
+    with client_sock:
+        early = Frame(OP_TEXT, b"early").serialize(mask=True)
+        client_sock.sendall(client_handshake_bytes() + early)
+        connection = ServerConnection(server_sock, ServerProtocol())
+        try:
+            assert connection.request_rcvd.wait(2)
+            # Nothing is read until the response is sent.
+            assert not connection.reading_allowed.is_set()
+            client_sock.sendall(Frame(OP_TEXT, b"later").serialize(mask=True))
+            connection.handshake(timeout=2)
+            assert connection.reading_allowed.is_set()
+            # Frames held with the request come first, without waiting for more data.
+            assert connection.recv(timeout=2) == "early"
+            assert connection.recv(timeout=2) == "later"
+        finally:
+            connection.close_socket()

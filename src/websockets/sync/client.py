@@ -13,6 +13,7 @@ from typing import Any, Literal
 from .._proxy import refuse_proxy
 from ..client import ClientProtocol
 from ..datastructures import HeadersLike
+from ..exceptions import InvalidMessage
 from ..extensions.base import ClientExtensionFactory
 from ..extensions.permessage_deflate import enable_client_permessage_deflate
 from ..headers import validate_subprotocols
@@ -36,6 +37,8 @@ class ClientConnection(Connection):
     """
 
     # Narrower than the base class declares: a client connection runs a ClientProtocol.
+    read_before_handshake = False
+
     protocol: ClientProtocol  # pyright: ignore[reportIncompatibleVariableOverride]
     # Declared again because handshake() and process_event() set them.
     request: Request | None
@@ -84,7 +87,15 @@ class ClientConnection(Connection):
 
         """
         with self.protocol_mutex:
-            assert self.protocol.state is CONNECTING, "the opening handshake already happened"
+            assert self.request is None, "the opening handshake already happened"
+            if self.protocol.state is not CONNECTING:
+                # The background thread saw the end of the connection first, e.g. a server
+                # out of resources closed it at once: the handshake failed.
+                exc = self.protocol.handshake_exc
+                if exc is None:
+                    exc = InvalidMessage("connection closed during opening handshake")
+                    self.protocol.handshake_exc = exc
+                raise exc
             self.request = request = self.protocol.connect()
             if additional_headers is not None:
                 request.headers.update(additional_headers)
@@ -93,6 +104,8 @@ class ClientConnection(Connection):
                 request.headers["User-Agent"] = user_agent_header
             self.protocol.send_request(request)
             self.send_data()
+        # Now the background thread may read the response (see read_before_handshake).
+        self.reading_allowed.set()
         if not self.response_rcvd.wait(timeout):
             raise TimeoutError("timed out while waiting for handshake response")
         # Losing the connection before a response makes the handshake fail too.

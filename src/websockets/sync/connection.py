@@ -14,9 +14,9 @@ import struct
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Literal, NoReturn, TypeAlias, TypeVar, cast, overload
+from typing import Any, ClassVar, Literal, NoReturn, TypeAlias, TypeVar, cast, overload
 
 from ..exceptions import ConcurrencyError, ConnectionClosedOK, InvalidState
 from ..frames import DATA_OPCODES, OP_CLOSE, OP_PONG, BytesLike, CloseCode, Frame, is_bytes_like
@@ -58,6 +58,12 @@ class Connection:
 
     recv_bufsize: int = 65536
     """How many bytes the background thread asks the socket for at once."""
+
+    # Whether the background thread reads from the start. Clients wait until their
+    # handshake request is written: with TLS 1.3, reading the server's session tickets
+    # in one thread while writing the request in another corrupts OpenSSL's state, which
+    # isn't safe for that, and the handshake hangs.
+    read_before_handshake: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -101,7 +107,8 @@ class Connection:
         self.protocol_mutex: threading.Lock = threading.Lock()
         # Cleared while the queue of incoming messages is full: reading stops.
         self.reading_allowed: threading.Event = threading.Event()
-        self.reading_allowed.set()
+        if self.read_before_handshake:
+            self.reading_allowed.set()
         self.recv_messages: Assembler = Assembler(
             *max_queue, pause=self._pause_reading, resume=self.reading_allowed.set
         )
@@ -115,6 +122,8 @@ class Connection:
         # Set once the closing handshake starts: the connection must end by then.
         self.close_deadline: Deadline | None = None
         self.keepalive_thread: threading.Thread | None = None
+        # Set by _abort(): from then on, reading must never pause again.
+        self.aborted: bool = False
         # Set when the background thread is done and the socket is closed.
         self.socket_closed: threading.Event = threading.Event()
         # Until the opening handshake is over, incoming data may concern it.
@@ -231,10 +240,12 @@ class Connection:
             self._fail_on_decode_error(exc)
         self._raise_closed()
 
-    def recv_streaming(self, decode: bool | None = None) -> Iterator[Data]:
+    def recv_streaming(self, decode: bool | None = None) -> Generator[Data]:
         """Receive the next message one frame at a time.
 
-        Iterate until the end of the message: stopping early breaks the connection.
+        Iterate until the end of the message. Stopping early, e.g. with ``break``,
+        fails the connection with code 1011: the rest of the message is dropped and
+        later calls raise :exc:`~websockets.exceptions.ConnectionClosed`.
 
         Raises:
             ConnectionClosed: When the connection is closed.
@@ -245,6 +256,14 @@ class Connection:
         try:
             yield from self.recv_messages.get_iter(decode)
             return
+        except GeneratorExit:
+            # Closing the Assembler's iterator mid-message dropped the queue and closed
+            # it. Only that closes it while the connection is OPEN: a Close frame or the
+            # end of the connection change the state first, and _fail checks it.
+            if self.recv_messages.closed:
+                with self.protocol_mutex:
+                    self._fail(CloseCode.INTERNAL_ERROR, "incomplete read of streamed message")
+            raise
         except EOFError:
             pass
         except ConcurrencyError:
@@ -294,20 +313,19 @@ class Connection:
             return
         else:
             raise TypeError("data must be str, bytes, or iterable")
-        with self.protocol_mutex:
-            self._check_send_in_progress()
-            try:
-                if as_text:
-                    self.protocol.send_text(payload)
-                else:
-                    self.protocol.send_binary(payload)
-            except InvalidState:
-                closed = True
-            else:
-                closed = False
-                self.send_data()
-        if closed:
-            self._raise_closed()
+        try:
+            with self.protocol_mutex:
+                self._check_send_in_progress()
+                try:
+                    if as_text:
+                        self.protocol.send_text(payload)
+                    else:
+                        self.protocol.send_binary(payload)
+                except InvalidState:
+                    raise _Closed from None
+                self._write()
+        except _Closed as exc:
+            self._raise_closed(exc.__cause__)
 
     def _check_send_in_progress(self) -> None:
         if self.send_in_progress:
@@ -331,7 +349,7 @@ class Connection:
                 self.protocol.send_binary(data, fin=fin)
         else:
             self.protocol.send_continuation(data, fin=fin)
-        self.send_data()
+        self._write()
 
     def _send_fragments(self, chunks: Iterator[Data], text: bool | None) -> None:
         try:
@@ -364,10 +382,10 @@ class Connection:
                     raise _Closed
                 self._send_fragment(current, text, first, fin=True)
                 self.send_in_progress = False
-        except _Closed:
+        except _Closed as exc:
             with self.protocol_mutex:
                 self.send_in_progress = False
-            self._raise_closed()
+            self._raise_closed(exc.__cause__)
         except Exception:
             with self.protocol_mutex:
                 self.send_in_progress = False
@@ -377,18 +395,27 @@ class Connection:
     def close(self, code: int = CloseCode.NORMAL_CLOSURE, reason: str = "") -> None:
         """Perform the closing handshake, then wait for the TCP connection to close.
 
-        This waits at most ``close_timeout`` for the peer before closing the socket.
+        This waits at most ``close_timeout`` for the peer before closing the socket,
+        including while another thread is blocked sending to a peer that doesn't read.
         Calling it again, or once the connection is closed, does nothing.
 
         """
-        with self.protocol_mutex:
+        deadline = Deadline(self.close_timeout)
+        # Another thread may hold the mutex while blocked writing to a peer that doesn't
+        # read; so may the Close frame itself: close_timeout bounds both.
+        if not self._lock_or_close(deadline.timeout(raise_if_elapsed=False), "closing"):
+            return
+        try:
             if self.protocol.state is OPEN:
                 if self.send_in_progress:
                     # A message is half sent: it can't be completed, so the connection fails.
                     self.protocol.fail(CloseCode.INTERNAL_ERROR, "close during fragmented message")
                 else:
                     self.protocol.send_close(code, reason)
-                self.send_data()
+                with self._watchdog(deadline.timeout(raise_if_elapsed=False)):
+                    self.send_data()
+        finally:
+            self.protocol_mutex.release()
         self.wait_for_close()
 
     def ping(self, data: Data | None = None, ack_on_close: bool = False) -> threading.Event:
@@ -410,27 +437,32 @@ class Connection:
 
         """
         payload = None if data is None else _control_payload(data)
-        with self.protocol_mutex:
-            pong_waiter = self._send_ping(payload, ack_on_close)
-        if pong_waiter is None:
-            self._raise_closed()
-        return pong_waiter
+        try:
+            with self.protocol_mutex:
+                return self._send_ping(payload, ack_on_close)
+        except _Closed as exc:
+            self._raise_closed(exc.__cause__)
 
-    def _send_ping(self, payload: bytes | None, ack_on_close: bool) -> threading.Event | None:
-        """Send a ping, holding the mutex; return None if the connection is closed."""
+    def _send_ping(self, payload: bytes | None, ack_on_close: bool) -> threading.Event:
+        """Send a ping, holding the mutex.
+
+        Raises:
+            _Closed: If the connection is closed or the write fails.
+
+        """
         if payload is None:
             # Random payloads make collisions with pending pings unlikely; retry if not.
             payload = struct.pack("!I", random.getrandbits(32))
             while payload in self.pong_waiters:
                 payload = struct.pack("!I", random.getrandbits(32))
         if self.protocol.state is not OPEN and self.protocol.state is not State.CLOSING:
-            return None
+            raise _Closed
         if payload in self.pong_waiters:
             raise ConcurrencyError("already waiting for a pong with the same data")
         pong_waiter = threading.Event()
         self.pong_waiters[payload] = (pong_waiter, time.monotonic(), ack_on_close)
         self.protocol.send_ping(payload)
-        self.send_data()
+        self._write()
         return pong_waiter
 
     def pong(self, data: Data = b"") -> None:
@@ -442,23 +474,27 @@ class Connection:
 
         """
         payload = _control_payload(data)
-        with self.protocol_mutex:
-            try:
-                self.protocol.send_pong(payload)
-            except InvalidState:
-                closed = True
-            else:
-                closed = False
-                self.send_data()
-        if closed:
-            self._raise_closed()
+        try:
+            with self.protocol_mutex:
+                try:
+                    self.protocol.send_pong(payload)
+                except InvalidState:
+                    raise _Closed from None
+                self._write()
+        except _Closed as exc:
+            self._raise_closed(exc.__cause__)
 
     # -- Internals: closing ------------------------------------------------------------
 
-    def _raise_closed(self) -> NoReturn:
-        """Wait for the connection to close, then raise the exception describing it."""
+    def _raise_closed(self, cause: BaseException | None = None) -> NoReturn:
+        """Wait for the connection to close, then raise the exception describing it.
+
+        It's chained to ``cause``, e.g. a write error, else to the error that made
+        reading fail, if any.
+
+        """
         self.wait_for_close()
-        raise self.protocol.close_exc from self.recv_exc
+        raise self.protocol.close_exc from (self.recv_exc if cause is None else cause)
 
     def _fail(self, code: int, reason: str) -> None:
         """Fail the WebSocket connection, holding the mutex, as after a protocol error."""
@@ -493,9 +529,45 @@ class Connection:
     def _abort(self) -> None:
         """Wake up the background thread, wherever it's blocked, so that it ends."""
         # Shutting down the socket interrupts a recv() in progress; closing it wouldn't.
+        # It also makes a write blocked in another thread fail.
+        self.aborted = True
         with contextlib.suppress(OSError):  # not connected anymore
             self.socket.shutdown(socket.SHUT_RDWR)
         self.reading_allowed.set()
+
+    def _lock_or_close(self, timeout: float | None, doing: str) -> bool:
+        """Acquire the mutex within ``timeout``, None meaning no limit.
+
+        On failure, close the socket, which makes a write blocked in the thread holding
+        the mutex fail, and return False.
+
+        """
+        if self.protocol_mutex.acquire(timeout=-1 if timeout is None else max(timeout, 0)):
+            return True
+        if self.debug:
+            self.logger.debug("- timed out waiting for a write to end while %s", doing)
+        self.close_socket()
+        return False
+
+    @contextlib.contextmanager
+    def _watchdog(self, timeout: float | None) -> Generator[None]:
+        """Abort the connection if the block, a write, lasts more than ``timeout``.
+
+        A write to a peer that doesn't read blocks forever otherwise. None means no
+        limit.
+
+        """
+        if timeout is None:
+            yield
+            return
+        timer = threading.Timer(max(timeout, 0), self._abort)
+        timer.name = f"websockets-watchdog-{self.id}"
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
 
     # -- Internals: keepalive ----------------------------------------------------------
 
@@ -508,24 +580,28 @@ class Connection:
             self.keepalive_thread.start()
 
     def keepalive(self) -> None:
-        """Send a ping every ``ping_interval``; fail with 1011 if a pong is late."""
+        """Send a ping every ``ping_interval``; fail with 1011 if a pong is late.
+
+        A peer that stops reading blocks writes, and a thread blocked writing holds the
+        mutex. So the keepalive waits at most ``ping_timeout``, or ``close_timeout`` if
+        ``ping_timeout`` is None, for the mutex and for each of its own writes; then it
+        closes the socket. With both None, it waits without limit.
+
+        """
         assert self.ping_interval is not None
+        bound = self.ping_timeout if self.ping_timeout is not None else self.close_timeout
         latency = 0.0
         try:
             while not self.socket_closed.wait(max(self.ping_interval - latency, 0)):
-                # A peer that doesn't read can block a write while it holds the mutex.
-                timeout = -1 if self.ping_timeout is None else self.ping_timeout
-                if not self.protocol_mutex.acquire(timeout=timeout):
-                    if self.debug:
-                        self.logger.debug("- timed out sending keepalive ping")
-                    self.close_socket()
+                if not self._lock_or_close(bound, "sending a keepalive ping"):
                     return
                 try:
-                    pong_waiter = self._send_ping(None, ack_on_close=True)
+                    with self._watchdog(bound):
+                        pong_waiter = self._send_ping(None, ack_on_close=True)
+                except _Closed:
+                    return  # closed, or the write failed and the connection is ending
                 finally:
                     self.protocol_mutex.release()
-                if pong_waiter is None:
-                    return
                 if self.debug:
                     self.logger.debug("% sent keepalive ping")
                 if self.ping_timeout is None:
@@ -533,8 +609,13 @@ class Connection:
                 if not pong_waiter.wait(self.ping_timeout):
                     if self.debug:
                         self.logger.debug("- timed out waiting for keepalive pong")
-                    with self.protocol_mutex:
-                        self._fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+                    if not self._lock_or_close(bound, "failing the connection"):
+                        return
+                    try:
+                        with self._watchdog(bound):
+                            self._fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+                    finally:
+                        self.protocol_mutex.release()
                     self.wait_for_close()
                     return
                 if self.socket_closed.is_set():
@@ -566,13 +647,17 @@ class Connection:
 
     # -- Internals: reading and writing ------------------------------------------------
 
-    def send_data(self) -> None:
+    def send_data(self) -> OSError | None:
         """Write what the protocol wants to send, holding the mutex; half-close on request.
 
         A write error breaks the connection: the background thread then finds out and
         closes it, and later calls raise :exc:`~websockets.exceptions.ConnectionClosed`.
 
+        Returns:
+            The write error, if any.
+
         """
+        error: OSError | None = None
         protocol = self.protocol
         for data in protocol.data_to_send():
             try:
@@ -588,16 +673,28 @@ class Connection:
                 if self.recv_exc is None:
                     self.recv_exc = exc
                 self._abort()
+                error = exc
                 break
         if self.close_deadline is None and protocol.close_expected():
             self.close_deadline = Deadline(self.close_timeout)
             # The peer's answer must be read even if the application doesn't read.
             self.reading_allowed.set()
+        return error
+
+    def _write(self) -> None:
+        """Like :meth:`send_data`, but raise :exc:`_Closed` from a write error."""
+        error = self.send_data()
+        if error is not None:
+            raise _Closed from error
 
     def _pause_reading(self) -> None:
         # Once closing starts, reading goes on until the end, bounded by close_timeout.
         if self.close_deadline is None:
             self.reading_allowed.clear()
+            # _abort() may have run in another thread since the check: the background
+            # thread must see the end of the connection, not wait for reading forever.
+            if self.aborted:
+                self.reading_allowed.set()
 
     def recv_events(self) -> None:
         """Read from the socket and process what arrives, until the connection ends.
@@ -694,7 +791,11 @@ class Connection:
 
 
 class _Closed(Exception):
-    """Internal: the connection closed while a fragmented message was being sent."""
+    """Internal: the connection is closed, or a write failed, while sending.
+
+    The write error, if any, is the cause.
+
+    """
 
 
 def _chunk_kind(chunk: Data, kind: type[Any] | None) -> type[Any]:

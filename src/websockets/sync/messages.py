@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import Literal, overload
 
 from ..exceptions import ConcurrencyError
@@ -97,6 +97,13 @@ class Assembler:
                 self.paused = False
                 self.resume()
 
+    def _discard(self) -> None:
+        """Drop the queued frames and close the queue, as a reader abandoned a message."""
+        with self.mutex:
+            self.frames.clear()
+            self.complete = 0
+        self.close()
+
     def _wait(self, timeout: float | None) -> None:
         """Wait until a frame arrives or the queue closes; the mutex must be held."""
         if self.paused:
@@ -180,11 +187,12 @@ class Assembler:
             return bytes(data).decode() if type(data) is not bytes else data.decode()
         return data if type(data) is bytes else bytes(data)
 
-    def get_iter(self, decode: bool | None = None) -> Iterator[Data]:
+    def get_iter(self, decode: bool | None = None) -> Generator[Data]:
         """Stream the next message, one frame at a time.
 
-        Iterate until the end: stopping early leaves the rest of the message queued
-        and makes the next read fail.
+        Iterate until the end. Stopping early, i.e. closing the iterator before the
+        last frame, drops every queued frame and closes the queue: later reads raise
+        :exc:`EOFError`, rather than return the rest of the message as a new one.
 
         Raises:
             EOFError: If the stream of frames ended before the end of the message.
@@ -196,6 +204,7 @@ class Assembler:
             if self.get_in_progress:
                 raise ConcurrencyError("get() or get_iter() is already running")
             self.get_in_progress = True
+        last = False
         try:
             decoder: codecs.IncrementalDecoder | None = None
             first = True
@@ -215,12 +224,17 @@ class Assembler:
                         decode = frame.opcode is _TEXT
                     if decode:
                         decoder = _Utf8Decoder()
+                last = frame.fin
                 if decoder is not None:
                     yield decoder.decode(frame.data, frame.fin)
                 else:
                     yield bytes(frame.data)
-                if frame.fin:
+                if last:
                     return
+        except GeneratorExit:
+            if not last:
+                self._discard()
+            raise
         finally:
             with self.mutex:
                 self.get_in_progress = False

@@ -24,7 +24,7 @@ from ..extensions.permessage_deflate import enable_server_permessage_deflate
 from ..frames import CloseCode
 from ..headers import validate_subprotocols
 from ..http11 import SERVER, Request, Response
-from ..protocol import CONNECTING, OPEN, Event
+from ..protocol import CONNECTING, Event
 from ..server import ServerProtocol
 from ..typing import LoggerLike, Origin, StatusLike, Subprotocol
 from .connection import Connection
@@ -38,6 +38,10 @@ _Socket: TypeAlias = socket.socket
 # Body of the 500 response when a process_request or process_response hook fails; the
 # same words as the Sans-I/O layer uses for its own unexpected errors.
 _SERVER_ERROR_TEXT = "The WebSocket handshake failed because of an error on the server.\n"
+
+# Seconds serve_forever() waits after failing to accept a connection, e.g. when out of
+# file descriptors, before it tries again.
+_ACCEPT_BACKOFF = 0.1
 
 
 class ServerConnection(Connection):
@@ -129,6 +133,12 @@ class ServerConnection(Connection):
             # The connection closed, or sent something other than a request.
             assert protocol.handshake_exc is not None, "no request and no error"
             raise protocol.handshake_exc
+        if protocol.handshake_exc is not None:
+            # The protocol failed the connection while holding data that came with the
+            # request, e.g. more than max_size: there's nothing to respond to. Reading
+            # resumes so that the client's EOF can be seen.
+            self.reading_allowed.set()
+            raise protocol.handshake_exc
 
         response: Response | None = None
         if process_request is not None:
@@ -151,9 +161,25 @@ class ServerConnection(Connection):
                 exc.__cause__ = EOFError("connection closed")
                 protocol.handshake_exc = exc
                 raise exc
+            if protocol.eof_sent:
+                # The connection failed while the hooks ran: a 101 after the EOF would
+                # open nothing. Reading resumes so that the client's EOF can be seen.
+                self.reading_allowed.set()
+                failure = protocol.handshake_exc
+                if failure is None:
+                    failure = InvalidMessage("connection failed during opening handshake")
+                    failure.__cause__ = protocol.parser_exc
+                    protocol.handshake_exc = failure
+                raise failure
             self.response = response
             protocol.send_response(response)
+            # Frames that the client sent ahead of the response were held; a 101 parses
+            # them now. Queue them, then resume reading, paused since the request came.
+            events = protocol.events_received()
             self.send_data()
+            for event in events:
+                self.process_event(event)
+            self.reading_allowed.set()
         if protocol.handshake_exc is not None:
             raise protocol.handshake_exc
 
@@ -185,6 +211,9 @@ class ServerConnection(Connection):
         if self.request is None:
             assert isinstance(event, Request), "expected the handshake request"
             self.request = event
+            # Until handshake() responds, whatever comes next is held: stop reading, to
+            # bound memory and to let handshake() take the mutex.
+            self._pause_reading()
             self.request_rcvd.set()
         else:
             super().process_event(event)
@@ -264,11 +293,23 @@ class Server:
                     sock, addr = self.socket.accept()
                 except (BlockingIOError, InterruptedError):
                     continue
+                except OSError as exc:
+                    # E.g. EMFILE, out of file descriptors, or ECONNABORTED: the server
+                    # must go on. The connection waits in the backlog meanwhile; back
+                    # off rather than spin, but stay prompt to shut down.
+                    self.logger.error("failed to accept connection: %s", exc)
+                    self.shutting_down.wait(_ACCEPT_BACKOFF)
+                    continue
                 sock.setblocking(True)
                 thread = threading.Thread(
                     target=self.handler, args=(sock, addr), name="websockets-handler", daemon=True
                 )
-                thread.start()
+                try:
+                    thread.start()
+                except Exception as exc:  # e.g. RuntimeError: can't start new thread
+                    self.logger.error("failed to start a thread for a connection: %s", exc)
+                    sock.close()
+                    self.shutting_down.wait(_ACCEPT_BACKOFF)
         finally:
             poller.close()
             with self.lifecycle_mutex:
@@ -525,8 +566,12 @@ def serve(
             # a port scanner or a health check, isn't worth more than a debug message.
             if connection.debug:
                 connection.logger.debug("! opening handshake failed", exc_info=True)
-        if connection.state is OPEN:
-            return True
+        else:
+            response = connection.response
+            if response is not None and response.status_code == 101:
+                # Even if the client already started closing: the state can't tell, as
+                # the background thread may have processed its Close frame by now.
+                return True
         # The handshake failed or was rejected, and the server half-closed the connection:
         # the client has close_timeout to close its side before the server closes it.
         connection.wait_for_close()
