@@ -193,6 +193,37 @@ def test_send_and_recv_after_close_raise() -> None:
         assert server.state is CLOSED
 
 
+def test_recv_streaming_after_close_raises() -> None:
+    with pair() as (client, _):
+        client.close()
+        with pytest.raises(ConnectionClosedOK):
+            list(client.recv_streaming())
+
+
+def test_recv_streaming_invalid_utf8_closes_with_1007() -> None:
+    with pair() as (client, server):
+        client.send(b"\xff")
+        with pytest.raises(ConnectionClosedError) as raised:
+            list(server.recv_streaming(decode=True))
+        assert isinstance(raised.value.__cause__, UnicodeDecodeError)
+        client.recv_events_thread.join(2)
+        assert client.close_code == CloseCode.INVALID_DATA
+
+
+def test_concurrent_recv_streaming_raises() -> None:
+    with pair() as (client, server):
+        client.send(["a", "b"])
+        chunks = server.recv_streaming()
+        assert next(chunks) == "a"
+        with pytest.raises(ConcurrencyError) as raised:
+            list(server.recv_streaming())
+        assert str(raised.value) == (
+            "cannot call recv_streaming while another thread "
+            "is already running recv or recv_streaming"
+        )
+        assert list(chunks) == ["b"]
+
+
 def test_attributes() -> None:
     with pair() as (client, server):
         assert client.id == client.protocol.id
