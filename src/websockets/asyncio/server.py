@@ -92,6 +92,7 @@ class ServerConnection(Connection):
             max_queue=max_queue,
             write_limit=write_limit,
         )
+        # Narrower than the base class declares: a server connection runs a ServerProtocol.
         self.protocol: ServerProtocol  # pyright: ignore[reportIncompatibleVariableOverride]
         self.server: Server = server
         """The :class:`Server` that accepted this connection."""
