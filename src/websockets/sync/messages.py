@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Callable, Generator
 from typing import Literal, overload
 
+from .._water_marks import water_marks
 from ..exceptions import ConcurrencyError
 from ..frames import Frame, Opcode
 from ..typing import Data
@@ -37,15 +38,7 @@ class Assembler:
         pause: Callable[[], None] = lambda: None,
         resume: Callable[[], None] = lambda: None,
     ) -> None:
-        if high is not None and low is None:
-            low = high // 4
-        if high is None and low is not None:
-            high = low * 4
-        if high is not None and low is not None:
-            if low < 0:
-                raise ValueError("low must be positive or equal to zero")
-            if high < low:
-                raise ValueError("high must be greater than or equal to low")
+        high, low = water_marks(high, low)
         self.high: int | None = high
         self.low: int | None = low
         self.pause: Callable[[], None] = pause
